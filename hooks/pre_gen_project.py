@@ -1,0 +1,57 @@
+"""Validate the answers before anything is written; a bad one stops the bake."""
+
+import json
+import re
+import sys
+
+ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# Free text lands in TOML, YAML, Markdown and HTML: keep out what would need escaping there.
+FORBIDDEN_IN_TEXT = set('{}%<>"\\`$')
+# (answers that together cannot work, why)
+UNSUPPORTED = (
+    (
+        {"database": "sqlite", "use_docker": "y"},
+        "use_docker=y needs database=postgresql: the compose file runs PostgreSQL, "
+        "and a SQLite file inside a container is lost with it.",
+    ),
+)
+
+
+def text_error(field: str, value: str, max_length: int) -> str | None:
+    if not value.strip():
+        return f"{field} must not be empty."
+    if len(value) > max_length:
+        return f"{field} must be at most {max_length} characters."
+    if not value.isprintable() or FORBIDDEN_IN_TEXT & set(value):
+        return f"{field} must be printable text without any of {''.join(sorted(FORBIDDEN_IN_TEXT))}."
+    return None
+
+
+def first_error(answers: dict[str, str]) -> str | None:
+    for field, max_length in (("project_name", 80), ("author_name", 100), ("description", 200)):
+        error = text_error(field, answers[field], max_length)
+        if error:
+            return error
+    slug = answers["project_slug"]
+    if not SLUG.match(slug) or len(slug) > 50:
+        return (
+            f"project_slug {slug!r} must be 1-50 lower-case letters, digits and single hyphens, "
+            "starting with a letter."
+        )
+    email = answers["author_email"]
+    if len(email) > 254 or not EMAIL.match(email):
+        return f"author_email {email!r} is not a valid e-mail address."
+    for combination, why in UNSUPPORTED:
+        if all(answers[field] == value for field, value in combination.items()):
+            return why
+    return None
+
+
+if __name__ == "__main__":
+    error = first_error(ANSWERS)
+    if error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        sys.exit(1)

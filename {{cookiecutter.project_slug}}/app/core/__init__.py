@@ -1,0 +1,1 @@
+"""Framework-free pieces every layer may use: settings, errors, domain types, security."""

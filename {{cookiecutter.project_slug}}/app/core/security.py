@@ -1,0 +1,98 @@
+"""Passwords (Argon2id), access tokens (JWT) and opaque refresh tokens."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.core.domain import Principal, Role
+from app.core.errors import INVALID_TOKEN, Unauthorized
+
+ACCESS_TOKEN_TYPE = "access"
+REFRESH_TOKEN_BYTES = 32  # 256 bits
+
+
+class PasswordHasher:
+    """Argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile)."""
+
+    def __init__(self) -> None:
+        self._argon2 = Argon2Hasher()
+        # Verified against when an e-mail is unknown, so a failed login costs the
+        # same whether the account exists or not.
+        self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(16))
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def verify_dummy(self, password: str) -> None:
+        self.verify(self._dummy_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._argon2.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCodec:
+    """Issues and checks HS256 access tokens; anything else is a 401."""
+
+    secret: str
+    issuer: str
+    access_ttl_seconds: int
+    algorithm: str = "HS256"
+
+    def issue_access(self, user_id: int, role: Role, now: datetime) -> str:
+        claims = {
+            "sub": str(user_id),
+            "role": role.value,
+            "type": ACCESS_TOKEN_TYPE,
+            "iat": now,
+            "exp": now + timedelta(seconds=self.access_ttl_seconds),
+            "jti": uuid.uuid4().hex,
+            "iss": self.issuer,
+        }
+        return jwt.encode(claims, self.secret, algorithm=self.algorithm)
+
+    def decode_access(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[self.algorithm],
+                issuer=self.issuer,
+                options={"require": ["sub", "role", "type", "iat", "exp", "jti", "iss"]},
+            )
+        except jwt.PyJWTError:
+            raise Unauthorized(INVALID_TOKEN) from None
+        subject = claims["sub"]
+        if (
+            claims["type"] != ACCESS_TOKEN_TYPE
+            or not isinstance(subject, str)
+            or not subject.isdigit()
+            or claims["role"] not in {role.value for role in Role}
+        ):
+            raise Unauthorized(INVALID_TOKEN)
+        return Principal(user_id=int(subject), role=Role(claims["role"]))
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+
+
+def hash_refresh_token(token: str) -> str:
+    """SHA-256 suffices: the token is 256 random bits, so there is nothing to brute-force."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_family_id() -> str:
+    return uuid.uuid4().hex

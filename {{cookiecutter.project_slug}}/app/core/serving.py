@@ -1,0 +1,18 @@
+"""How many server processes to run: several only when Redis shares their state."""
+
+import os
+
+from app.core.settings import ConfigurationError, Settings
+
+
+def worker_count(requested: int | None, settings: Settings, per_core: int, extra: int = 0) -> int:
+    """Without REDIS_URL cache and rate limits live in the process, so there is one."""
+    if requested is None:
+        return (os.cpu_count() or 1) * per_core + extra if settings.redis_url else 1
+    if requested < 1:
+        raise ConfigurationError("--workers: must be at least 1")
+    if requested > 1 and not settings.redis_url:
+        raise ConfigurationError(
+            "--workers: more than one worker needs REDIS_URL, so that they share cache and rate limits"
+        )
+    return requested

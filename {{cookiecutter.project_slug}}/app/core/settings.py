@@ -1,0 +1,129 @@
+"""Settings from the environment (and .env in development), validated at start-up."""
+
+import logging
+import os
+import secrets
+from functools import lru_cache
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.core.project import PROJECT
+
+MIN_PRODUCTION_SECRET_BYTES = 32
+DEFAULT_DATABASE_URL = "sqlite:///./app.db"
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigurationError(Exception):
+    """A bad setting; its message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = PROJECT.slug
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=604800, gt=0)
+    cache_ttl_seconds: int = Field(default=3600, gt=0)
+    rate_limit_per_ip: int = Field(default=1000, gt=0)
+    rate_limit_per_user: int = Field(default=100, gt=0)
+    rate_limit_login: int = Field(default=10, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme == "sqlite" and parts.path not in ("", "/"):
+            return value
+        if parts.scheme in ("postgresql", "postgres") and parts.hostname:
+            return value
+        raise ValueError("must be sqlite:///path or postgresql://user:password@host:port/db")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+            raise ValueError("must be redis://host:port/db")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> "Settings":
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret.encode()) < MIN_PRODUCTION_SECRET_BYTES:
+                raise ValueError(
+                    f"JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes "
+                    "when ENVIRONMENT=production"
+                )
+            if "*" in self.cors_origins:
+                raise ValueError("CORS_ORIGINS must not contain * when ENVIRONMENT=production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def secret_key(self) -> str:
+        """The JWT secret. `serve` sets one for all its workers when none is configured."""
+        if self.jwt_secret is None:
+            raise ConfigurationError("JWT_SECRET: not set")
+        return self.jwt_secret.get_secret_value()
+
+
+def ensure_jwt_secret() -> None:
+    """Outside production, an unset JWT_SECRET becomes one random secret for this
+    process and every worker it starts (they inherit the environment)."""
+    if not os.environ.get("JWT_SECRET") and os.environ.get("ENVIRONMENT") != "production":
+        os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
+        logger.warning(
+            "JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
+        )
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings; a bad value becomes one line naming its variable."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"{variable}: {message}") from None
+    if settings.jwt_secret is None:
+        ensure_jwt_secret()
+        settings = settings.model_copy(update={"jwt_secret": SecretStr(os.environ["JWT_SECRET"])})
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,36 @@
+"""Rules for the writable fields, shared by every framework's request schemas.
+
+Each function returns the normalized value or raises ValueError with a message
+fit for the contract's `details`.
+"""
+
+from email_validator import EmailNotValidError, validate_email
+
+NAME_MAX = 100
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+EMAIL_MAX = 254
+WRITABLE_FIELDS = ("email", "name", "password", "role")
+
+
+def normalize_email(value: str) -> str:
+    if len(value) > EMAIL_MAX:
+        raise ValueError("not a valid email")
+    try:
+        info = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("not a valid email") from None
+    return info.normalized.lower()
+
+
+def normalize_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= NAME_MAX:
+        raise ValueError(f"must be 1-{NAME_MAX} characters")
+    return name
+
+
+def check_password(value: str) -> str:
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        raise ValueError(f"must be {PASSWORD_MIN}-{PASSWORD_MAX} characters")
+    return value
