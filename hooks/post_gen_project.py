@@ -13,6 +13,8 @@ VARIANTS = Path("_variants")
 MANIFEST = {
     "framework": {
         "fastapi": ["_variants/sqlalchemy", "_variants/fastapi"],
+        "flask": ["_variants/sqlalchemy", "_variants/sync", "_variants/flask"],
+        "django": ["_variants/sync", "_variants/django"],
     },
     "use_docker": {
         "y": ["Dockerfile", ".dockerignore", "compose.yaml"],

@@ -1,0 +1,68 @@
+"""Baking projects and giving each dependency set one environment to run them in."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+from tests.matrix import TEMPLATE, DependencySet, dependency_sets
+
+
+def bake(answers: dict[str, str], output_dir: Path) -> Path:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return Path(
+        cookiecutter(
+            str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)
+        )
+    )
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; its output becomes the assertion message when it fails."""
+    merged = {**os.environ, **(env or {})}
+    merged.pop("VIRTUAL_ENV", None)
+    return subprocess.run(
+        command, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n{result.stdout[-8000:]}\n{result.stderr[-8000:]}"
+
+
+def install(project: Path, env_dir: Path) -> Path:
+    """A virtual environment with the baked project and its dev extras; returns its bin/."""
+    for command in (
+        ["uv", "venv", "--quiet", "--python", sys.executable, str(env_dir)],
+        ["uv", "pip", "install", "--quiet", "--python", str(env_dir / "bin" / "python"),
+         "-e", f"{project}[dev]"],
+    ):
+        result = run(command, cwd=project)
+        assert result.returncode == 0, output_of(result)
+    return env_dir / "bin"
+
+
+def postgres_url(database: str) -> str | None:
+    """A fresh, empty database of that name on the server of TEST_DATABASE_URL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return None
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    return base.rsplit("/", 1)[0] + f"/{database}"
+
+
+def redis_url(dependency_set: DependencySet, offset: int = 0) -> str | None:
+    """A Redis database number of its own for each set, so parallel runs do not meet."""
+    base = os.environ.get("TEST_REDIS_URL")
+    if not base or dependency_set.use_redis != "y":
+        return None
+    number = (dependency_sets().index(dependency_set) + offset) % 16
+    return base.rsplit("/", 1)[0] + f"/{number}" if base.count("/") > 2 else f"{base}/{number}"

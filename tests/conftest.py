@@ -1,0 +1,43 @@
+"""Fixtures shared by the template's tests: baked projects and their environments."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.baking import bake, install
+from tests.matrix import DependencySet, accepted, dependency_sets, rejected
+
+
+@dataclass(frozen=True)
+class BakedProject:
+    dependency_set: DependencySet
+    path: Path
+    bin: Path
+    slug: str
+
+
+def pytest_report_header() -> list[str]:
+    return [
+        f"template matrix: {len(accepted())} combinations bake, {len(rejected())} are rejected, "
+        f"{len(dependency_sets())} dependency sets"
+    ]
+
+
+_baked: dict[DependencySet, BakedProject] = {}
+
+
+@pytest.fixture(scope="session")
+def baked_set(tmp_path_factory: pytest.TempPathFactory):
+    """Bake and install one project per dependency set, once per test process."""
+
+    def get(dependency_set: DependencySet) -> BakedProject:
+        if dependency_set not in _baked:
+            root = tmp_path_factory.mktemp(dependency_set.id)
+            path = bake(dependency_set.answers(), root / "baked")
+            _baked[dependency_set] = BakedProject(
+                dependency_set, path, install(path, root / "env"), path.name
+            )
+        return _baked[dependency_set]
+
+    return get
