@@ -27,13 +27,20 @@ MANIFEST = {
 
 
 def owned_paths(answers: dict[str, str]) -> tuple[list[Path], list[Path]]:
-    """Split the manifest's paths into (chosen, unchosen) for these answers."""
-    chosen: list[Path] = []
-    unchosen: list[Path] = []
+    """Split the manifest's paths into (chosen, unchosen) for these answers.
+
+    A path that several values share (an overlay two frameworks use) stays when any
+    of them is chosen.
+    """
+    chosen: dict[Path, None] = {}
+    every: dict[Path, None] = {}
     for option, values in MANIFEST.items():
         for value, paths in values.items():
-            (chosen if answers[option] == value else unchosen).extend(map(Path, paths))
-    return chosen, unchosen
+            for path in map(Path, paths):
+                every[path] = None
+                if answers[option] == value:
+                    chosen[path] = None
+    return list(chosen), [path for path in every if path not in chosen]
 
 
 def remove(path: Path) -> None:
