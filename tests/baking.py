@@ -38,8 +38,16 @@ def install(project: Path, env_dir: Path) -> Path:
     """A virtual environment with the baked project and its dev extras; returns its bin/."""
     for command in (
         ["uv", "venv", "--quiet", "--python", sys.executable, str(env_dir)],
-        ["uv", "pip", "install", "--quiet", "--python", str(env_dir / "bin" / "python"),
-         "-e", f"{project}[dev]"],
+        [
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(env_dir / "bin" / "python"),
+            "-e",
+            f"{project}[dev]",
+        ],
     ):
         result = run(command, cwd=project)
         assert result.returncode == 0, output_of(result)

@@ -28,7 +28,9 @@ def _hook_constant(hook: str, name: str) -> object:
 
 
 def unsupported() -> list[tuple[dict[str, str], str]]:
-    return [(dict(combo), why) for combo, why in _hook_constant("pre_gen_project.py", "UNSUPPORTED")]
+    return [
+        (dict(combo), why) for combo, why in _hook_constant("pre_gen_project.py", "UNSUPPORTED")
+    ]
 
 
 def manifest() -> dict[str, dict[str, list[str]]]:
@@ -69,9 +71,7 @@ class DependencySet(NamedTuple):
     def answers(self) -> dict[str, str]:
         """The leanest full answers for this set: the extras do not change Python code."""
         full = next(
-            a
-            for a in accepted()
-            if (a["framework"], a["database"], a["use_redis"]) == tuple(self)
+            a for a in accepted() if (a["framework"], a["database"], a["use_redis"]) == tuple(self)
         )
         return full
 

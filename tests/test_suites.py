@@ -1,0 +1,70 @@
+"""Each dependency set's baked project passes its own suite, type check and layer contract."""
+
+import os
+
+import pytest
+
+from tests.baking import output_of, postgres_url, redis_url, run
+from tests.matrix import DependencySet, dependency_sets
+
+SETS = dependency_sets()
+
+
+def backends(dependency_set: DependencySet) -> list[str]:
+    """SQLite always; the set's real services too when the machine offers them."""
+    names = ["sqlite"]
+    wants_postgres = dependency_set.database == "postgresql"
+    if (
+        wants_postgres
+        and os.environ.get("TEST_DATABASE_URL")
+        or (
+            not wants_postgres
+            and dependency_set.use_redis == "y"
+            and os.environ.get("TEST_REDIS_URL")
+        )
+    ):
+        names.append("services")
+    return names
+
+
+CASES = [
+    pytest.param(s, backend, id=f"{s.id}-{backend}", marks=pytest.mark.xdist_group(s.id))
+    for s in SETS
+    for backend in backends(s)
+]
+
+
+@pytest.mark.suite
+@pytest.mark.parametrize(("dependency_set", "backend"), CASES)
+def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, baked_set) -> None:
+    project = baked_set(dependency_set)
+    env = {"COVERAGE_FILE": str(project.path / f".coverage.{backend}")}
+    if backend == "services":
+        if dependency_set.database == "postgresql":
+            env["TEST_DATABASE_URL"] = (
+                postgres_url(f"suite_{dependency_set.id.replace('-', '_')}") or ""
+            )
+        env["TEST_REDIS_URL"] = redis_url(dependency_set) or ""
+    env = {k: v for k, v in env.items() if v}
+    result = run(
+        [str(project.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project.path,
+        env=env,
+    )
+    assert result.returncode == 0, output_of(result)
+
+
+@pytest.mark.suite
+@pytest.mark.parametrize(
+    "dependency_set", [pytest.param(s, id=s.id, marks=pytest.mark.xdist_group(s.id)) for s in SETS]
+)
+def test_the_baked_project_type_checks_and_keeps_its_layers(
+    dependency_set: DependencySet, baked_set
+) -> None:
+    project = baked_set(dependency_set)
+    for command in (
+        [str(project.bin / "mypy"), "app", "tests"],
+        [str(project.bin / "lint-imports")],
+    ):
+        result = run(command, cwd=project.path)
+        assert result.returncode == 0, output_of(result)
