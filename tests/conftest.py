@@ -41,3 +41,33 @@ def baked_set(tmp_path_factory: pytest.TempPathFactory):
         return _baked[dependency_set]
 
     return get
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--framework",
+        action="append",
+        default=[],
+        help="run only the slice of the matrix for this framework (repeatable)",
+    )
+
+
+def _framework_of(item: pytest.Item) -> str | None:
+    for value in getattr(getattr(item, "callspec", None), "params", {}).values():
+        if isinstance(value, DependencySet):
+            return value.framework
+        if isinstance(value, dict) and "framework" in value:
+            return str(value["framework"])
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--framework")
+    if not wanted:
+        return
+    kept, dropped = [], []
+    for item in items:
+        framework = _framework_of(item)
+        (kept if framework is None or framework in wanted else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
