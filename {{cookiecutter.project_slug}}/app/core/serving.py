@@ -13,6 +13,7 @@ def worker_count(requested: int | None, settings: Settings, per_core: int, extra
         raise ConfigurationError("--workers: must be at least 1")
     if requested > 1 and not settings.redis_url:
         raise ConfigurationError(
-            "--workers: more than one worker needs REDIS_URL, so that they share cache and rate limits"
+            "--workers: more than one worker needs REDIS_URL, "
+            "so that they share cache and rate limits"
         )
     return requested

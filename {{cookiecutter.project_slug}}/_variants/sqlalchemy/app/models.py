@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from app.core.domain import Role, User, as_utc
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.core.domain import Role, User, as_utc
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
