@@ -1,0 +1,101 @@
+"""Where the services meet their adapters. The process-wide pieces (cache, hasher,
+token codec, rate limiter, clock) are built once per app; the services, which hold a
+database session, once per request."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask, current_app, g
+
+from app.api.extensions import db
+from app.cache.memory import MemoryCache
+from app.core.domain import utc_now
+from app.core.security import PasswordHasher, TokenCodec
+from app.core.settings import ConfigurationError, Settings
+from app.ratelimit import RateLimiter, storage_for
+from app.repositories.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.users import SqlUserRepository
+from app.services.auth import AuthService
+from app.services.ports import Cache, Clock
+from app.services.users import UserService
+
+KEY = "components"
+
+
+class ReadinessCache(Cache, Protocol):
+    """The Cache port plus what start-up, readiness and shutdown ask of a backend."""
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    settings: Settings
+    cache: ReadinessCache
+    hasher: PasswordHasher
+    codec: TokenCodec
+    limiter: RateLimiter
+    clock: Clock
+
+
+def build_cache(settings: Settings) -> ReadinessCache:
+    if settings.redis_url is None:
+        return MemoryCache()
+    try:
+        from app.cache.redis_cache import RedisCache
+    except ImportError:
+        raise ConfigurationError("REDIS_URL: set, but the redis package is not installed") from None
+    return RedisCache(settings.redis_url)
+
+
+def init_components(app: Flask, settings: Settings) -> Components:
+    components = Components(
+        settings=settings,
+        cache=build_cache(settings),
+        hasher=PasswordHasher(),
+        codec=TokenCodec(
+            secret=settings.secret_key(),
+            issuer=settings.jwt_issuer,
+            access_ttl_seconds=settings.access_token_ttl_seconds,
+        ),
+        limiter=RateLimiter(storage_for(settings.redis_url)),
+        clock=utc_now,
+    )
+    app.extensions[KEY] = components
+    return components
+
+
+def components() -> Components:
+    found: Components = current_app.extensions[KEY]
+    return found
+
+
+def user_service() -> UserService:
+    if "user_service" not in g:
+        parts = components()
+        g.user_service = UserService(
+            SqlUserRepository(db.session),
+            parts.cache,
+            parts.hasher,
+            parts.settings.cache_ttl_seconds,
+        )
+    service: UserService = g.user_service
+    return service
+
+
+def auth_service() -> AuthService:
+    if "auth_service" not in g:
+        parts = components()
+        g.auth_service = AuthService(
+            SqlUserRepository(db.session),
+            user_service(),
+            SqlRefreshTokenRepository(db.session),
+            parts.hasher,
+            parts.codec,
+            parts.settings.refresh_token_ttl_seconds,
+            parts.clock,
+        )
+    service: AuthService = g.auth_service
+    return service

@@ -1,0 +1,1 @@
+"""Cache adapters implementing the services' Cache port: in-process memory or Redis."""
