@@ -1,0 +1,84 @@
+"""Live servers for the contract suite: one main server per framework and backend per process."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.contract.helpers import Api, new_client
+from tests.contract.servers import (
+    ALLOWED_ORIGIN,
+    GENEROUS_LIMITS,
+    LiveServer,
+    backend_id,
+    frameworks,
+    services_available,
+    services_set,
+    sqlite_set,
+    start_server,
+)
+from tests.matrix import DependencySet
+
+
+def backend_sets() -> list[DependencySet]:
+    """Every framework on SQLite; on PostgreSQL and Redis too when the machine offers them."""
+    sets = [sqlite_set(framework) for framework in frameworks()]
+    if services_available():
+        sets += [services_set(framework) for framework in frameworks()]
+    return sets
+
+
+def server_params(sets: list[DependencySet]) -> list[Any]:
+    # The xdist group is the set's own, as in tests/test_suites.py, so a worker bakes it once.
+    return [pytest.param(s, id=backend_id(s), marks=pytest.mark.xdist_group(s.id)) for s in sets]
+
+
+MAIN_PARAMS = server_params(backend_sets())
+
+Launch = Callable[..., LiveServer]
+
+
+@pytest.fixture(scope="session")
+def launch(baked_set, tmp_path_factory: pytest.TempPathFactory) -> Launch:
+    """Start a server of a dependency set: `launch(set, name, role, env={...}, ...)`."""
+
+    def start(
+        dependency_set: DependencySet, name: str, role: str = "short", **options: Any
+    ) -> LiveServer:
+        return start_server(
+            name=f"{backend_id(dependency_set)}-{name}",
+            baked=baked_set(dependency_set),
+            workdir=tmp_path_factory.mktemp(f"{backend_id(dependency_set)}-{name}"),
+            role=role,
+            env=options.pop("env", {}),
+            **options,
+        )
+
+    return start
+
+
+def stop_cleanly(server: LiveServer) -> None:
+    code = server.stop()
+    assert code == 0, f"SIGTERM: expected exit 0 within 20 s, got {code}\n{server.output()}"
+
+
+@pytest.fixture(scope="session", params=MAIN_PARAMS)
+def server(request: pytest.FixtureRequest, launch: Launch) -> Iterator[LiveServer]:
+    """The main server: generous rate limits, CORS for one origin, ENVIRONMENT=test."""
+    live = launch(
+        request.param, "main", role="main", env={**GENEROUS_LIMITS, "CORS_ORIGINS": ALLOWED_ORIGIN}
+    )
+    yield live
+    stop_cleanly(live)
+
+
+@pytest.fixture
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with new_client(server.url) as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.Client, server: LiveServer) -> Api:
+    return Api(client, issuer=server.slug)

@@ -1,0 +1,271 @@
+"""Live servers started from a baked project's console script, as an operator would."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from tests.baking import output_of, postgres_url, run
+from tests.matrix import DependencySet, options
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_NAME = "Admin"
+ADMIN_PASSWORD = "contract-admin-password"
+JWT_SECRET = "contract-suite-jwt-secret-0123456789-abcdefghij"
+ALLOWED_ORIGIN = "http://allowed.example"
+STARTUP_SECONDS = 60
+SHUTDOWN_SECONDS = 20
+COMMAND_SECONDS = 180
+
+# Every variable of the contract: the suite's environment never leaks one into a server.
+CONTRACT_VARIABLES = (
+    "ENVIRONMENT",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_SECRET",
+    "JWT_ISSUER",
+    "ACCESS_TOKEN_TTL_SECONDS",
+    "REFRESH_TOKEN_TTL_SECONDS",
+    "CACHE_TTL_SECONDS",
+    "RATE_LIMIT_PER_IP",
+    "RATE_LIMIT_PER_USER",
+    "RATE_LIMIT_LOGIN",
+    "CORS_ORIGINS",
+    "LOG_LEVEL",
+    "ADMIN_PASSWORD",
+    "VIRTUAL_ENV",
+)
+
+GENEROUS_LIMITS = {
+    "RATE_LIMIT_PER_IP": "1000000",
+    "RATE_LIMIT_PER_USER": "1000000",
+    "RATE_LIMIT_LOGIN": "1000000",
+}
+
+# Redis database numbers this suite owns: the main servers take the odd ones, the
+# short-lived servers the even ones, one each per framework.
+REDIS_DATABASES = {"main": (5, 7, 9), "short": (4, 6, 8)}
+
+
+def frameworks() -> list[str]:
+    return list(options()["framework"])
+
+
+def sqlite_set(framework: str) -> DependencySet:
+    return DependencySet(framework, "sqlite", "n")
+
+
+def services_set(framework: str) -> DependencySet:
+    return DependencySet(framework, "postgresql", "y")
+
+
+def services_available() -> bool:
+    return bool(os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL"))
+
+
+def backend_id(dependency_set: DependencySet) -> str:
+    """`fastapi-sqlite` or `fastapi-postgresql-redis`."""
+    parts = [dependency_set.framework, dependency_set.database]
+    if dependency_set.use_redis == "y":
+        parts.append("redis")
+    return "-".join(parts)
+
+
+def redis_database_url(framework: str, role: str) -> str:
+    base = urlsplit(os.environ["TEST_REDIS_URL"])
+    number = REDIS_DATABASES[role][frameworks().index(framework) % 3]
+    return urlunsplit((base.scheme, base.netloc, f"/{number}", "", ""))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_environment(overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(overrides)
+    return env
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(os.environ["TEST_DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class LiveServer:
+    """One `serve` process and what it needs; `stop()` sends SIGTERM and returns the exit code."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    stdout_path: Path
+    stderr_path: Path
+    env: dict[str, str]
+    project: Path
+    bin: Path
+    slug: str
+    cleanups: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        out = self.stdout_path.read_text(errors="replace")[-6000:]
+        err = self.stderr_path.read_text(errors="replace")[-6000:]
+        return f"server {self.name} at {self.url}\n--- stdout\n{out}\n--- stderr\n{err}"
+
+    def log_lines(self) -> list[str]:
+        return self.stdout_path.read_text(errors="replace").splitlines()
+
+    def stop(self) -> int | None:
+        """SIGTERM, then wait; None when it did not exit in time (it is then killed)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code: int | None = self.process.wait(timeout=SHUTDOWN_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = None
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=SHUTDOWN_SECONDS)
+        for database_url in self.cleanups:
+            drop_postgres_database(database_url)
+        return code
+
+
+def command(server_bin: Path, slug: str, *args: str) -> list[str]:
+    return [str(server_bin / slug), *args]
+
+
+def prepare_database(
+    bin_dir: Path, slug: str, project: Path, env: dict[str, str], with_admin: bool
+) -> None:
+    """`migrate`, then `create-admin`, exactly as the README has an operator do it."""
+    steps = [command(bin_dir, slug, "migrate")]
+    if with_admin:
+        steps.append(
+            command(bin_dir, slug, "create-admin", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME)
+        )
+    for step in steps:
+        result = subprocess.run(
+            step,
+            cwd=project,
+            env={**env, "ADMIN_PASSWORD": ADMIN_PASSWORD},
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_SECONDS,
+            check=False,
+        )
+        assert result.returncode == 0, f"{' '.join(step[1:])} failed\n{output_of(result)}"
+
+
+def flush_redis(bin_dir: Path, project: Path, url: str) -> None:
+    """Cached users of an earlier run would shadow this run's rows with the same ids."""
+    result = run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import sys, redis; redis.Redis.from_url(sys.argv[1]).flushdb()",
+            url,
+        ],
+        cwd=project,
+        timeout=60,
+    )
+    assert result.returncode == 0, output_of(result)
+
+
+def wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            server.stop()
+            raise AssertionError(
+                f"serve exited with {server.process.returncode} before answering /health\n"
+                + server.output()
+            )
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise AssertionError(
+        f"GET /health did not answer 200 within {STARTUP_SECONDS} s\n" + server.output()
+    )
+
+
+def start_server(
+    *,
+    name: str,
+    baked: object,
+    workdir: Path,
+    role: str,
+    env: dict[str, str],
+    database: str | None = None,
+    with_admin: bool = True,
+    migrate: bool = True,
+    extra_args: tuple[str, ...] = (),
+) -> LiveServer:
+    """Bake (through `baked`), prepare the database and start `serve`, waiting for /health.
+
+    `database` is a DATABASE_URL to use as is; by default the set's own backend: a SQLite
+    file in `workdir`, or a fresh PostgreSQL database and Redis database of the suite's own.
+    """
+    dependency_set: DependencySet = baked.dependency_set  # type: ignore[attr-defined]
+    project: Path = baked.path  # type: ignore[attr-defined]
+    bin_dir: Path = baked.bin  # type: ignore[attr-defined]
+    slug: str = baked.slug  # type: ignore[attr-defined]
+    workdir.mkdir(parents=True, exist_ok=True)
+    overrides = {"ENVIRONMENT": "test", "JWT_SECRET": JWT_SECRET, **env}
+    cleanups: list[str] = []
+    if database is None and dependency_set.database == "postgresql" and services_available():
+        label = name.replace("-", "_")
+        database = postgres_url(f"contract_{label}_{os.getpid()}")
+        assert database
+        cleanups.append(database)
+    if database is None:
+        database = f"sqlite:///{workdir / 'contract.db'}"
+    overrides.setdefault("DATABASE_URL", database)
+    if dependency_set.use_redis == "y" and services_available() and "REDIS_URL" not in env:
+        overrides["REDIS_URL"] = redis_database_url(dependency_set.framework, role)
+        flush_redis(bin_dir, project, overrides["REDIS_URL"])
+    full_env = server_environment(overrides)
+    if migrate:
+        prepare_database(bin_dir, slug, project, full_env, with_admin)
+    port = free_port()
+    stdout_path = workdir / "stdout.log"
+    stderr_path = workdir / "stderr.log"
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            command(bin_dir, slug, "serve", "--host", "127.0.0.1", "--port", str(port))
+            + list(extra_args),
+            cwd=project,
+            env=full_env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    server = LiveServer(
+        name=name,
+        url=f"http://127.0.0.1:{port}",
+        process=process,
+        stdout_path=stdout_path,
+        stderr_path=stderr_path,
+        env=full_env,
+        project=project,
+        bin=bin_dir,
+        slug=slug,
+        cleanups=cleanups,
+    )
+    wait_until_healthy(server)
+    return server

@@ -1,0 +1,119 @@
+"""CORS for the listed origins only, and the security headers of production."""
+
+import ast
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.contract.conftest import Launch, backend_sets, server_params, stop_cleanly
+from tests.contract.helpers import ME, USERS, assert_error, assert_status, new_client
+from tests.contract.servers import ALLOWED_ORIGIN, GENEROUS_LIMITS, JWT_SECRET, LiveServer
+from tests.matrix import TEMPLATE
+
+pytestmark = pytest.mark.contract
+
+OTHER_ORIGIN = "http://evil.example"
+
+
+def http_constants() -> dict[str, object]:
+    """The template's app/core/http.py constants, which every variant applies."""
+    source = next(TEMPLATE.glob("{{*}}")) / "app" / "core" / "http.py"
+    constants: dict[str, object] = {}
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                constants[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return constants
+
+
+HTTP = http_constants()
+
+
+def header_set(value: str | None) -> set[str]:
+    return {item.strip().lower() for item in (value or "").split(",") if item.strip()}
+
+
+def preflight(client: httpx.Client, origin: str) -> httpx.Response:
+    return client.options(
+        USERS,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type, X-Request-ID",
+        },
+    )
+
+
+def test_allowed_origin_gets_cors_headers(client: httpx.Client) -> None:
+    response = client.get("/health", headers={"Origin": ALLOWED_ORIGIN})
+    assert_status(response, 200)
+    assert response.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN
+    exposed = header_set(response.headers.get("access-control-expose-headers"))
+    assert {h.lower() for h in HTTP["CORS_EXPOSE_HEADERS"]} <= exposed  # type: ignore[union-attr]
+
+
+def test_allowed_origin_gets_cors_headers_on_errors_too(client: httpx.Client) -> None:
+    response = client.get(ME, headers={"Origin": ALLOWED_ORIGIN})
+    assert_error(response, 401, "unauthorized")
+    assert response.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN
+
+
+def test_preflight_from_an_allowed_origin(client: httpx.Client) -> None:
+    response = preflight(client, ALLOWED_ORIGIN)
+    assert response.status_code in {200, 204}, response.text
+    assert response.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN
+    methods = header_set(response.headers.get("access-control-allow-methods"))
+    assert {"get", "post", "put", "patch", "delete"} <= methods
+    headers = header_set(response.headers.get("access-control-allow-headers"))
+    assert {"authorization", "content-type", "x-request-id"} <= headers
+
+
+def test_unlisted_origin_gets_no_cors_headers(client: httpx.Client) -> None:
+    simple = client.get("/health", headers={"Origin": OTHER_ORIGIN})
+    for response in (preflight(client, OTHER_ORIGIN), simple):
+        cors = [h for h in response.headers if h.lower().startswith("access-control-")]
+        assert not cors, dict(response.headers)
+
+
+@pytest.fixture(scope="module", params=server_params(backend_sets()))
+def production_server(request: pytest.FixtureRequest, launch: Launch) -> Iterator[LiveServer]:
+    live = launch(
+        request.param,
+        "production",
+        env={
+            **GENEROUS_LIMITS,
+            "ENVIRONMENT": "production",
+            "JWT_SECRET": JWT_SECRET,
+            "CORS_ORIGINS": ALLOWED_ORIGIN,
+        },
+    )
+    yield live
+    stop_cleanly(live)
+
+
+def test_production_responses_carry_the_security_headers(production_server: LiveServer) -> None:
+    expected = HTTP["SECURITY_HEADERS"]
+    assert isinstance(expected, dict) and "Strict-Transport-Security" in expected
+    with new_client(production_server.url) as client:
+        responses = [
+            client.get("/health"),
+            client.get("/nowhere"),
+            client.get(ME),
+            client.post(USERS, content=b"{", headers={"Content-Type": "application/json"}),
+            client.get("/api/v1/openapi.json"),
+        ]
+    for response in responses:
+        for name, value in expected.items():
+            assert response.headers.get(name) == value, (
+                f"{response.request.url.path} {response.status_code}: {name} "
+                f"is {response.headers.get(name)!r}"
+            )
+
+
+def test_production_never_redirects_to_https(production_server: LiveServer) -> None:
+    with new_client(production_server.url) as client:
+        response = client.get("/health", follow_redirects=False)
+    assert_status(response, 200)

@@ -1,0 +1,71 @@
+"""Health, readiness, the OpenAPI document and the docs page."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.contract.helpers import API, assert_status
+
+pytestmark = pytest.mark.contract
+
+# Every path of the contract with its methods; path parameters match whatever their name.
+CONTRACT_PATHS = {
+    "/health": {"get"},
+    "/health/ready": {"get"},
+    "/api/v1/users": {"get", "post"},
+    "/api/v1/users/me": {"get"},
+    "/api/v1/users/{}": {"get", "put", "patch", "delete"},
+    "/api/v1/auth/login": {"post"},
+    "/api/v1/auth/refresh": {"post"},
+    "/api/v1/auth/logout": {"post"},
+}
+
+
+def test_health_says_ok(client: httpx.Client) -> None:
+    response = client.get("/health")
+    assert_status(response, 200)
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"status": "ok"}
+
+
+def test_readiness_reports_database_and_cache(client: httpx.Client) -> None:
+    response = client.get("/health/ready")
+    assert_status(response, 200)
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+def documented_paths(document: dict) -> dict[str, set[str]]:
+    """Paths with their methods, prefixed by a relative server URL if the document has one."""
+    servers = document.get("servers") or [{}]
+    prefix = re.sub(r"^[a-z]+://[^/]+", "", servers[0].get("url", "")).rstrip("/")
+    methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    found: dict[str, set[str]] = {}
+    for path, item in document["paths"].items():
+        for full in {path, prefix + path}:
+            normalized = re.sub(r"\{[^}]+\}", "{}", full.rstrip("/") or "/")
+            found.setdefault(normalized, set()).update(set(item) & methods)
+    return found
+
+
+def test_openapi_document_lists_every_path_of_the_contract(client: httpx.Client) -> None:
+    response = client.get(f"{API}/openapi.json")
+    assert_status(response, 200)
+    document = response.json()
+    assert str(document.get("openapi", "")).startswith("3."), document.get("openapi")
+    assert document["info"]["title"]
+    paths = documented_paths(document)
+    missing = {
+        path: sorted(wanted - paths.get(path, set()))
+        for path, wanted in CONTRACT_PATHS.items()
+        if wanted - paths.get(path, set())
+    }
+    assert not missing, f"undocumented: {missing}; documented: {sorted(paths)}"
+
+
+def test_docs_page_is_html_that_loads_the_openapi_document(client: httpx.Client) -> None:
+    response = client.get(f"{API}/docs")
+    assert_status(response, 200)
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<html" in response.text.lower()
+    assert "openapi.json" in response.text

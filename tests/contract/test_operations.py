@@ -1,0 +1,275 @@
+"""The console script as an operator meets it: refusals at start-up, SIGTERM, readiness
+when a backing service is down, and the request log."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.contract.conftest import Launch, server_params
+from tests.contract.helpers import (
+    ME,
+    PASSWORD,
+    REFRESH,
+    USERS,
+    Api,
+    assert_error,
+    assert_status,
+    assert_user,
+    new_client,
+    unique_email,
+)
+from tests.contract.servers import (
+    ADMIN_EMAIL,
+    JWT_SECRET,
+    LiveServer,
+    command,
+    frameworks,
+    free_port,
+    server_environment,
+    services_available,
+    services_set,
+    sqlite_set,
+)
+
+pytestmark = pytest.mark.contract
+
+SQLITE_PARAMS = server_params([sqlite_set(f) for f in frameworks()])
+SERVICES_PARAMS = server_params([services_set(f) for f in frameworks()])
+
+
+def run_command(
+    baked, args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the console script; one that does not stop by itself is killed and fails."""
+    process = subprocess.Popen(
+        command(baked.bin, baked.slug, *args),
+        cwd=baked.path,
+        env=server_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        raise AssertionError(
+            f"{' '.join(args)} was still running after {timeout} s\n{stdout}\n{stderr}"
+        ) from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], variable: str) -> None:
+    output = f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    assert result.returncode == 1, output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, output
+    assert variable in lines[0], output
+    assert "Traceback" not in result.stdout + result.stderr, output
+
+
+def sqlite_env(tmp_path: Path, **variables: str) -> dict[str, str]:
+    return {
+        "ENVIRONMENT": "test",
+        "JWT_SECRET": JWT_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'refusal.db'}",
+        **variables,
+    }
+
+
+REFUSALS = [
+    ({"ENVIRONMENT": "production", "CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+    (
+        {"ENVIRONMENT": "production", "CORS_ORIGINS": "https://a.example,*"},
+        "CORS_ORIGINS",
+    ),
+    ({"ENVIRONMENT": "production", "JWT_SECRET": "too-short-secret"}, "JWT_SECRET"),
+    ({"ENVIRONMENT": "production", "JWT_SECRET": ""}, "JWT_SECRET"),
+    ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
+    ({"RATE_LIMIT_PER_IP": "lots"}, "RATE_LIMIT_PER_IP"),
+    ({"RATE_LIMIT_LOGIN": "0"}, "RATE_LIMIT_LOGIN"),
+    ({"ACCESS_TOKEN_TTL_SECONDS": "soon"}, "ACCESS_TOKEN_TTL_SECONDS"),
+    ({"DATABASE_URL": "mysql://root@localhost/db"}, "DATABASE_URL"),
+    ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+]
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+@pytest.mark.parametrize(
+    ("variables", "variable"),
+    REFUSALS,
+    ids=[f"{v}-{i}" for i, (_, v) in enumerate(REFUSALS)],
+)
+def test_serve_refuses_a_bad_setting_in_one_line(
+    baked_set, dependency_set, tmp_path: Path, variables: dict, variable: str
+) -> None:
+    env = sqlite_env(tmp_path, **variables)
+    result = run_command(baked_set(dependency_set), ["serve", "--port", str(free_port())], env)
+    assert_refused(result, variable)
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+def test_serve_refuses_several_workers_without_redis(
+    baked_set, dependency_set, tmp_path: Path
+) -> None:
+    result = run_command(
+        baked_set(dependency_set),
+        ["serve", "--port", str(free_port()), "--workers", "2"],
+        sqlite_env(tmp_path),
+    )
+    assert_refused(result, "--workers")
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+def test_create_admin_with_a_taken_email_is_one_line_and_exit_1(
+    baked_set, dependency_set, tmp_path: Path
+) -> None:
+    baked = baked_set(dependency_set)
+    env = {**sqlite_env(tmp_path), "ADMIN_PASSWORD": "admin password 123"}
+    assert run_command(baked, ["migrate"], env).returncode == 0
+    args = ["create-admin", "--email", ADMIN_EMAIL, "--name", "First"]
+    first = run_command(baked, args, env)
+    assert first.returncode == 0, first.stderr
+    second = run_command(baked, [*args[:-1], "Second"], env)
+    assert second.returncode == 1, second
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert "Traceback" not in second.stderr
+
+
+def read_response(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(launch: Launch, dependency_set) -> None:
+    live = launch(dependency_set, "sigterm")
+    port = int(live.url.rsplit(":", 1)[1])
+    body = json.dumps(
+        {"email": unique_email("inflight"), "name": "In Flight", "password": PASSWORD}
+    ).encode()
+    head = (
+        "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(head + body[:10])
+            # Short pauses, not polls: nothing outside the server shows that it has read
+            # the headers, or that it has taken the signal.
+            time.sleep(0.5)
+            live.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            connection.sendall(body[10:])
+            response = read_response(connection)
+        status_line = response.split(b"\r\n", 1)[0]
+        assert b" 201 " in status_line + b" ", response[:2000]
+        code = live.process.wait(timeout=20)
+        assert code == 0, live.output()
+    finally:
+        live.stop()
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+def test_readiness_is_503_when_the_database_is_unreachable(
+    launch: Launch, dependency_set, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-directory" / "contract.db"
+    live = launch(dependency_set, "no-database", database=f"sqlite:///{missing}", migrate=False)
+    try:
+        with new_client(live.url) as client:
+            assert_status(client.get("/health"), 200)
+            response = client.get("/health/ready")
+            assert_error(response, 503, "unavailable", extra_keys=frozenset({"status", "checks"}))
+            body = response.json()
+            assert body["status"] == "error"
+            assert body["checks"] == {"database": "error", "cache": "ok"}
+    finally:
+        assert live.stop() == 0, live.output()
+
+
+def wait_for_log_entry(server: LiveServer, request_id: str) -> dict:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in server.log_lines():
+            if request_id in line:
+                entry = json.loads(line)
+                if entry.get("request_id") == request_id and "status" in entry:
+                    return entry
+        time.sleep(0.1)
+    raise AssertionError(f"no request log line with request_id {request_id}\n{server.output()}")
+
+
+def test_request_log_is_json_and_never_holds_a_secret(api: Api, server: LiveServer) -> None:
+    password = f"log secret {uuid.uuid4().hex}"
+    account = api.account(password=password)
+    request_id = f"log-{uuid.uuid4().hex}"
+    response = api.client.get(ME, headers={**account.auth, "X-Request-ID": request_id})
+    assert_status(response, 200)
+    refresh_id = f"log-{uuid.uuid4().hex}"
+    api.client.post(
+        REFRESH, json={"refresh_token": account.refresh_token}, headers={"X-Request-ID": refresh_id}
+    )
+    entry = wait_for_log_entry(server, request_id)
+    assert entry["method"] == "GET"
+    assert entry["path"] == ME
+    assert entry["status"] == 200
+    assert isinstance(entry["duration_ms"], int | float) and entry["duration_ms"] >= 0
+    wait_for_log_entry(server, refresh_id)
+    lines = server.log_lines()
+    not_json = [line for line in lines if line.strip() and not line.lstrip().startswith("{")]
+    assert not not_json, f"standard output lines that are not JSON: {not_json[:5]}"
+    for line in lines:
+        if line.strip():
+            assert isinstance(json.loads(line), dict), line
+    text = "\n".join(lines)
+    for secret in (password, account.access_token, account.refresh_token):
+        assert secret not in text, "a password or token was logged"
+
+
+# Redis down needs a project built with Redis: the PostgreSQL and Redis set.
+if services_available():
+
+    @pytest.mark.parametrize("dependency_set", SERVICES_PARAMS)
+    def test_with_redis_down_readiness_is_503_and_requests_still_succeed(
+        launch: Launch, dependency_set
+    ) -> None:
+        closed_port = free_port()
+        live = launch(
+            dependency_set, "redis-down", env={"REDIS_URL": f"redis://127.0.0.1:{closed_port}/4"}
+        )
+        try:
+            with new_client(live.url) as client:
+                response = client.get("/health/ready")
+                assert_error(
+                    response, 503, "unavailable", extra_keys=frozenset({"status", "checks"})
+                )
+                assert response.json()["checks"] == {"database": "ok", "cache": "error"}
+                api = Api(client, issuer=live.slug)
+                account = api.account(name="Fails Open")
+                path = api.user_path(account.id)
+                assert_user(
+                    client.get(path, headers=account.auth).json()["data"], name="Fails Open"
+                )
+                assert_status(
+                    client.patch(path, json={"name": "Still Open"}, headers=account.auth), 200
+                )
+                assert_user(
+                    client.get(path, headers=account.auth).json()["data"], name="Still Open"
+                )
+                listing = client.get(USERS, headers=api.admin().auth)
+                assert_status(listing, 200)
+        finally:
+            assert live.stop() == 0, live.output()
