@@ -34,9 +34,7 @@ class AuthService:
         if credentials is None:
             await asyncio.to_thread(self._hasher.verify_dummy, password)
             raise Unauthorized(INVALID_CREDENTIALS)
-        verified = await asyncio.to_thread(
-            self._hasher.verify, credentials.password_hash, password
-        )
+        verified = await asyncio.to_thread(self._hasher.verify, credentials.password_hash, password)
         if not verified:
             raise Unauthorized(INVALID_CREDENTIALS)
         user = credentials.user

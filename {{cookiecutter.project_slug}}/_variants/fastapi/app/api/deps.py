@@ -1,0 +1,108 @@
+"""FastAPI dependencies: the one place where services meet their repositories and cache."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.resources import Resources
+from app.core.domain import Principal, utc_now
+from app.core.errors import Unauthorized
+from app.core.http import bearer_token
+from app.repositories.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.users import SqlUserRepository
+from app.services.auth import AuthService
+from app.services.users import UserService
+
+bearer_scheme = HTTPBearer(
+    bearerFormat="JWT",
+    description="An access token from POST /api/v1/auth/login or /api/v1/auth/refresh.",
+    auto_error=False,
+)
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    async with resources.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_user_service(session: SessionDep, resources: ResourcesDep) -> UserService:
+    return UserService(
+        SqlUserRepository(session),
+        resources.cache,
+        resources.hasher,
+        resources.settings.cache_ttl_seconds,
+    )
+
+
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+
+
+def get_auth_service(
+    session: SessionDep, users: UserServiceDep, resources: ResourcesDep
+) -> AuthService:
+    return AuthService(
+        SqlUserRepository(session),
+        users,
+        SqlRefreshTokenRepository(session),
+        resources.hasher,
+        resources.codec,
+        resources.settings.refresh_token_ttl_seconds,
+        utc_now,
+    )
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Whoever sent the request. A route asks who that is only once FastAPI has validated
+    the request, so a 400 comes before a 401 as the contract orders them."""
+
+    auth: AuthService
+    authorization: str | None
+
+    async def principal(self) -> Principal:
+        """The signed-in user, read afresh (through the cache): a 401 otherwise."""
+        token = bearer_token(self.authorization)
+        if token is None:
+            raise Unauthorized()
+        return await self.auth.authenticate(token)
+
+    async def optional_principal(self) -> Principal | None:
+        """Nobody without an Authorization header; with one, it must be valid."""
+        if self.authorization is None:
+            return None
+        return await self.principal()
+
+
+def get_caller(
+    request: Request,
+    auth: AuthServiceDep,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Caller:
+    return Caller(auth, request.headers.get("authorization"))
+
+
+def get_optional_caller(request: Request, auth: AuthServiceDep) -> Caller:
+    return Caller(auth, request.headers.get("authorization"))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+# Not declared as a security requirement: signing up needs no token.
+OptionalCallerDep = Annotated[Caller, Depends(get_optional_caller)]

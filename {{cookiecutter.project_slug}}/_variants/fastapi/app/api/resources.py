@@ -1,0 +1,73 @@
+"""What one process holds for its whole life: settings, pools, cache, limits, codecs."""
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.api.rate_limit import RateLimits
+from app.cache import CacheBackend, connect_cache
+from app.core.security import PasswordHasher, TokenCodec
+from app.core.settings import Settings
+from app.repositories.database import create_engine, create_sessionmaker
+
+logger = structlog.get_logger(__name__)
+
+READINESS_TIMEOUT_SECONDS = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cache: CacheBackend
+    rate_limits: RateLimits
+    hasher: PasswordHasher
+    codec: TokenCodec
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Resources":
+        """Nothing here connects yet: pools open on first use."""
+        engine = create_engine(settings.database_url)
+        cache = connect_cache(settings.redis_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            cache=cache,
+            rate_limits=RateLimits(
+                cache.rate_limit_storage(),
+                per_ip=settings.rate_limit_per_ip,
+                per_user=settings.rate_limit_per_user,
+                login=settings.rate_limit_login,
+            ),
+            hasher=PasswordHasher(),
+            codec=TokenCodec(
+                secret=settings.secret_key(),
+                issuer=settings.jwt_issuer,
+                access_ttl_seconds=settings.access_token_ttl_seconds,
+            ),
+        )
+
+    async def database_ready(self) -> bool:
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_SECONDS), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure at all means not ready
+            logger.warning("database_unavailable", error=type(exc).__name__)
+            return False
+        return True
+
+    async def cache_ready(self) -> bool:
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+                return await self.cache.ping()
+        except TimeoutError:
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        await self.cache.close()

@@ -1,0 +1,1 @@
+"""The routers: health checks, users and authentication."""

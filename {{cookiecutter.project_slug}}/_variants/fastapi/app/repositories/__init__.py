@@ -1,0 +1,1 @@
+"""Data access: async SQLAlchemy repositories implementing the services' ports."""
