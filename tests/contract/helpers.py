@@ -179,7 +179,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
     return json.loads(b64url_decode(token.split(".")[1]))
 
 
-def access_claims(user_id: int, role: str, issuer: str, **changes: Any) -> dict[str, Any]:
+def access_claims(user_id: int, role: str, issuer: str, /, **changes: Any) -> dict[str, Any]:
     """Valid access-token claims; a change to None leaves that claim out."""
     now = int(time.time())
     claims: dict[str, Any] = {

@@ -84,7 +84,7 @@ def test_login_with_a_body_that_is_not_an_object_is_400(api: Api, body: bytes) -
 
 @pytest.mark.parametrize(
     "authorization",
-    ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer not.a.jwt", "Bearer x"],
+    ["", "Bearer", "Basic dXNlcjpwYXNz", "Token abc", "Bearer not.a.jwt", "Bearer x"],
 )
 def test_missing_or_malformed_authorization_is_401(api: Api, authorization: str) -> None:
     response = api.client.get(ME, headers={"Authorization": authorization})

@@ -1,6 +1,7 @@
 """The error envelope from every layer, and X-Request-ID on every response."""
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -105,14 +106,27 @@ def test_body_over_one_mib_is_413(client: httpx.Client) -> None:
     assert_error(response, 413, "payload_too_large")
 
 
+def chunked(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """A body sent with Transfer-Encoding: chunked, so without Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_chunked_json_body_is_read(client: httpx.Client) -> None:
+    body = json.dumps({"email": unique_email("chunked"), "name": "Chunked", "password": "p" * 12})
+    response = client.post(
+        USERS, content=chunked(body.encode(), 16), headers={"Content-Type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert_status(response, 201)
+
+
 def test_body_over_one_mib_without_content_length_is_413(client: httpx.Client) -> None:
-    body = oversized_body(ONE_MIB + 64 * 1024)
-
-    def chunks():
-        for start in range(0, len(body), 64 * 1024):
-            yield body[start : start + 64 * 1024]
-
-    response = client.post(USERS, content=chunks(), headers={"Content-Type": "application/json"})
+    response = client.post(
+        USERS,
+        content=chunked(oversized_body(ONE_MIB + 64 * 1024)),
+        headers={"Content-Type": "application/json"},
+    )
     assert "content-length" not in response.request.headers
     assert_error(response, 413, "payload_too_large")
 

@@ -187,7 +187,19 @@ def test_deleted_users_email_can_sign_up_again(api: Api) -> None:
     assert_status(api.client.delete(api.user_path(account.id), headers=account.auth), 204)
     response = api.sign_up(account.email)
     assert_status(response, 201)
-    assert response.json()["data"]["id"] != account.id
+    assert response.json()["data"]["email"] == account.email
+
+
+def test_deleted_users_token_never_reaches_a_later_user(api: Api) -> None:
+    """Deleting the newest user and signing up another must not hand the old token
+    (whose `sub` is the deleted id) the new user's account."""
+    account = api.account()
+    assert_status(api.client.delete(api.user_path(account.id), headers=account.auth), 204)
+    newcomer = api.account()
+    assert_error(api.client.get(ME, headers=account.auth), 401, "unauthorized")
+    assert_error(
+        api.client.get(api.user_path(newcomer.id), headers=account.auth), 401, "unauthorized"
+    )
 
 
 def test_admin_reads_updates_and_deletes_others(api: Api) -> None:
