@@ -41,6 +41,8 @@ class UserRow(Base):
         # Listing is newest first, ties by id.
         Index("ix_users_created_at_id", "created_at", "id"),
         CheckConstraint("role IN ('user', 'admin')", name="role"),
+        # Never reuse a deleted user's id: a token issued to it must not name someone else.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('user', 'admin')", name=op.f("ck_users_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        # Never reuse a deleted user's id: a token issued to it must not name someone else.
+        sqlite_autoincrement=True,
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
