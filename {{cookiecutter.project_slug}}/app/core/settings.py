@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -101,8 +102,10 @@ class Settings(BaseSettings):
 
 def ensure_jwt_secret() -> None:
     """Outside production, an unset JWT_SECRET becomes one random secret for this
-    process and every worker it starts (they inherit the environment)."""
-    if not os.environ.get("JWT_SECRET") and os.environ.get("ENVIRONMENT") != "production":
+    process and every worker it starts (they inherit the environment). A JWT_SECRET or
+    ENVIRONMENT in .env counts as set, as it does for Settings."""
+    configured = {**dotenv_values(".env"), **os.environ}
+    if not configured.get("JWT_SECRET") and configured.get("ENVIRONMENT") != "production":
         os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
         logger.warning(
             "JWT_SECRET is not set: using a random secret; tokens will not survive a restart"
