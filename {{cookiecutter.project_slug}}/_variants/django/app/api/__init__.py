@@ -1,0 +1,1 @@
+"""The HTTP layer: Django REST Framework views, middleware and the error envelope."""

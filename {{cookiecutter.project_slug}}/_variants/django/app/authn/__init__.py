@@ -1,0 +1,1 @@
+"""The authn app: refresh-token families."""

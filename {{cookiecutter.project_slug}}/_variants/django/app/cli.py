@@ -1,0 +1,127 @@
+"""The console script: migrate, create-admin and serve, over Django's management commands
+and gunicorn. A bad setting is one line on stderr naming the variable, and exit 1."""
+
+import argparse
+import os
+import ssl
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.core.logging import configure_logging
+from app.core.project import PROJECT
+from app.core.serving import worker_count
+from app.core.settings import ConfigurationError, get_settings
+
+SETTINGS_MODULE = "app.config.settings"
+# gthread threads per process: without Redis there is one process, so it gets more.
+THREADS_SINGLE_PROCESS = 8
+THREADS_PER_WORKER = 4
+GRACEFUL_TIMEOUT_SECONDS = 30
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], None] = args.command
+    try:
+        command(args)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROJECT.slug, description=PROJECT.description)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="bring the schema at DATABASE_URL up to date")
+    migrate.set_defaults(command=_migrate)
+
+    admin = commands.add_parser(
+        "create-admin", help="create an admin; the password comes from ADMIN_PASSWORD or a prompt"
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
+    admin.set_defaults(command=_create_admin)
+
+    serve = commands.add_parser("serve", help="run the production server (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None)
+    serve.add_argument("--certfile", default=None, help="serve HTTPS only, TLS 1.3 at the least")
+    serve.add_argument("--keyfile", default=None)
+    serve.set_defaults(command=_serve)
+    return parser
+
+
+def _setup_django() -> None:
+    get_settings()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    import django
+
+    django.setup()
+
+
+def _run_management_command(command: str, **options: Any) -> None:
+    _setup_django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(command, **options)
+    except CommandError as exc:
+        _fail(str(exc))
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    _run_management_command("migrate", interactive=False, verbosity=1)
+
+
+def _create_admin(args: argparse.Namespace) -> None:
+    _run_management_command("create_admin", email=args.email, name=args.name)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    if (args.certfile is None) != (args.keyfile is None):
+        _fail("--certfile and --keyfile go together")
+    configure_logging("INFO")
+    # Before gunicorn forks: with JWT_SECRET neither in the environment nor in .env,
+    # get_settings() calls ensure_jwt_secret(), which puts one random secret in the
+    # environment that every worker inherits. (Calling it first would shadow .env's.)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    workers = worker_count(args.workers, settings, per_core=2, extra=1)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    options: dict[str, Any] = {
+        "bind": f"{host}:{args.port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER,
+        "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
+        "proc_name": PROJECT.slug,
+        "accesslog": None,
+        "logger_class": "app.server.JsonGunicornLogger",
+        "control_socket_disable": True,
+        "raw_env": [f"DJANGO_SETTINGS_MODULE={SETTINGS_MODULE}"],
+    }
+    if args.certfile:
+        options |= {"certfile": args.certfile, "keyfile": args.keyfile, "ssl_context": _tls13}
+    from app.server import GunicornServer
+
+    GunicornServer(options).run()
+
+
+def _tls13(
+    _config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]
+) -> ssl.SSLContext:
+    context = default_ssl_context_factory()
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

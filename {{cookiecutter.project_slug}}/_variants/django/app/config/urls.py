@@ -1,0 +1,19 @@
+"""Routes exactly as the contract writes them: no trailing slashes, no redirects."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from app.api import errors, health
+
+urlpatterns = [
+    path("health", health.LivenessView.as_view(), name="health"),
+    path("health/ready", health.ReadinessView.as_view(), name="health-ready"),
+    path("api/v1/", include("app.api.urls")),
+    path("api/v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -1,0 +1,1 @@
+"""The services' repository ports, implemented with the Django ORM."""

@@ -1,0 +1,143 @@
+"""What every response shares: the error envelope, X-Request-ID, logs, headers, CORS, docs."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+
+from app.core.http import SECURITY_HEADERS
+from app.wiring import services
+from tests.conftest import Account, Api, error_code
+
+
+def test_an_unknown_route_is_a_json_404(api: Api) -> None:
+    response = api.get("/nowhere")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"]["code"] == "not_found"
+    assert body["error"]["request_id"] == response["X-Request-ID"]
+    assert "details" not in body["error"]
+
+
+def test_a_trailing_slash_is_another_route_and_never_a_redirect(api: Api) -> None:
+    assert api.get("/health/").status_code == 404
+    assert api.post("/api/v1/users/", {}).status_code == 404
+
+
+def test_a_wrong_method_is_a_405_with_allow(api: Api) -> None:
+    response = api.delete("/api/v1/users")
+
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+    assert "GET" in response["Allow"]
+    assert "POST" in response["Allow"]
+
+
+def test_an_unhandled_exception_is_a_bare_500_logged_with_its_trace(
+    api: Api,
+    alice: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    logged: Callable[[], list[dict[str, Any]]],
+) -> None:
+    def explode(user_id: int) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(services().users, "find", explode)
+
+    response = api.get("/api/v1/users/me", token=alice.access_token)
+
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"]["code"] == "internal_error"
+    assert "secret internals" not in response.content.decode()
+    crash = next(line for line in logged() if line["event"] == "unhandled_exception")
+    assert crash["request_id"] == body["error"]["request_id"]
+    assert "secret internals" in crash["exception"]
+
+
+def test_a_safe_request_id_is_kept_and_anything_else_replaced(api: Api) -> None:
+    kept = api.get("/health", headers={"X-Request-ID": "abc.DEF_123-x"})
+    replaced = api.get("/health", headers={"X-Request-ID": "bad id!"})
+    too_long = api.get("/health", headers={"X-Request-ID": "a" * 129})
+
+    assert kept["X-Request-ID"] == "abc.DEF_123-x"
+    assert replaced["X-Request-ID"] not in ("", "bad id!")
+    assert len(too_long["X-Request-ID"]) < 129
+
+
+def test_each_request_is_logged_as_one_json_line(
+    api: Api, logged: Callable[[], list[dict[str, Any]]]
+) -> None:
+    api.post("/api/v1/auth/login", {"email": "a@example.com", "password": "hunter2hunter2"})
+
+    lines = logged()
+    request = next(line for line in lines if line["event"] == "request")
+    assert request["method"] == "POST"
+    assert request["path"] == "/api/v1/auth/login"
+    assert request["status"] == 401
+    assert request["duration_ms"] >= 0
+    assert request["request_id"]
+    assert "hunter2hunter2" not in json.dumps(lines)
+
+
+def test_production_responses_carry_the_security_headers(
+    configure: Callable[..., None],
+) -> None:
+    configure(ENVIRONMENT="production", JWT_SECRET="s" * 48)
+
+    response = Client().get("/health")
+
+    for name, value in SECURITY_HEADERS.items():
+        assert response[name] == value
+
+
+def test_development_responses_carry_no_hsts(api: Api) -> None:
+    assert "Strict-Transport-Security" not in api.get("/health")
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://app.example.com"])
+def test_cors_allows_only_the_listed_origins(api: Api) -> None:
+    allowed = api.get("/health", headers={"Origin": "https://app.example.com"})
+    refused = api.get("/health", headers={"Origin": "https://evil.example.com"})
+    preflight = api.request(
+        "OPTIONS",
+        "/api/v1/users",
+        headers={"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"},
+    )
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "X-Request-ID" in allowed["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Origin" not in refused
+    assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_the_openapi_document_describes_every_resource(api: Api) -> None:
+    response = api.get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) >= {
+        "/health",
+        "/health/ready",
+        "/api/v1/users",
+        "/api/v1/users/me",
+        "/api/v1/users/{user_id}",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+    }
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert "409" in document["paths"]["/api/v1/users"]["post"]["responses"]
+
+
+def test_the_docs_page_is_html(api: Api) -> None:
+    response = api.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"swagger" in response.content.lower()

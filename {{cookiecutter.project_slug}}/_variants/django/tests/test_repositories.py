@@ -1,0 +1,116 @@
+"""The Django ORM repositories against the real database."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.authn.models import RefreshToken as RefreshTokenRow
+from app.core.domain import RefreshToken, Role, utc_now
+from app.core.errors import Conflict
+from app.core.listing import ListQuery
+from app.repositories.refresh_tokens import DjangoRefreshTokenRepository
+from app.repositories.users import DjangoUserRepository
+
+users = DjangoUserRepository()
+tokens = DjangoRefreshTokenRepository()
+
+
+def _add(email: str, name: str = "Someone") -> int:
+    return users.add(email=email, name=name, role=Role.USER, password_hash="x").id
+
+
+def _token(user_id: int, token_hash: str, family: str = "family") -> RefreshToken:
+    return RefreshToken(
+        token_hash=token_hash,
+        user_id=user_id,
+        family_id=family,
+        expires_at=utc_now() + timedelta(days=7),
+        used_at=None,
+        revoked_at=None,
+    )
+
+
+def test_users_come_back_as_domain_values_in_utc() -> None:
+    user_id = _add("ann@example.com", "Ann")
+
+    user = users.get(user_id)
+
+    assert user is not None
+    assert (user.email, user.name, user.role) == ("ann@example.com", "Ann", Role.USER)
+    assert user.created_at.utcoffset() == timedelta(0)
+
+
+def test_credentials_are_found_whatever_the_case() -> None:
+    _add("ann@example.com")
+
+    credentials = users.get_credentials("ANN@EXAMPLE.COM")
+
+    assert credentials is not None
+    assert credentials.password_hash == "x"
+    assert users.get_credentials("nobody@example.com") is None
+
+
+def test_a_second_user_with_the_same_email_is_a_conflict() -> None:
+    _add("ann@example.com")
+
+    with pytest.raises(Conflict):
+        _add("Ann@Example.com")
+
+
+def test_an_update_to_a_taken_email_is_a_conflict() -> None:
+    _add("ann@example.com")
+    other = _add("bob@example.com")
+
+    with pytest.raises(Conflict):
+        users.update(other, {"email": "ann@example.com"})
+
+
+def test_update_and_delete_of_no_one_report_it() -> None:
+    assert users.update(999, {"name": "Nobody"}) is None
+    assert users.delete(999) is False
+    assert users.get(999) is None
+
+
+def test_deleting_a_user_deletes_its_refresh_tokens() -> None:
+    user_id = _add("ann@example.com")
+    tokens.add(_token(user_id, "h1"))
+
+    assert users.delete(user_id) is True
+
+    assert tokens.get("h1") is None
+    assert not RefreshTokenRow.objects.exists()
+
+
+def test_listing_escapes_like_wildcards() -> None:
+    _add("a_b@example.com", "Under")
+    _add("axb@example.com", "Cross")
+
+    page = users.list(ListQuery(search="a_b"))
+
+    assert [user.email for user in page.items] == ["a_b@example.com"]
+    assert page.total == 1
+
+
+def test_a_token_is_spent_once_only() -> None:
+    user_id = _add("ann@example.com")
+    tokens.add(_token(user_id, "h1"))
+    now = utc_now()
+
+    assert tokens.mark_used("h1", now) is True
+    assert tokens.mark_used("h1", now) is False
+    stored = tokens.get("h1")
+    assert stored is not None
+    assert stored.used_at is not None
+
+
+def test_revoking_a_family_revokes_all_its_tokens_and_no_others() -> None:
+    user_id = _add("ann@example.com")
+    tokens.add(_token(user_id, "h1", "f1"))
+    tokens.add(_token(user_id, "h2", "f1"))
+    tokens.add(_token(user_id, "h3", "f2"))
+
+    tokens.revoke_family("f1", utc_now())
+
+    revoked = {h: tokens.get(h).revoked_at is not None for h in ("h1", "h2", "h3")}  # type: ignore[union-attr]
+    assert revoked == {"h1": True, "h2": True, "h3": False}
+    assert tokens.mark_used("h1", utc_now()) is False
