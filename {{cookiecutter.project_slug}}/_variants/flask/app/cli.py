@@ -57,11 +57,16 @@ def migrate() -> None:
     """Bring the schema at DATABASE_URL up to date."""
     settings = settings_or_exit()
     configure_logging(settings.log_level)
+    upgrade_database(settings.database_url)
+    click.echo("database schema is up to date")
+
+
+def upgrade_database(database_url: str) -> None:
+    """Alembic's `upgrade head`, configured here so it works from any directory."""
     config = Config()
     config.set_main_option("script_location", "app:migrations")
-    config.attributes["database_url"] = settings.database_url
+    config.attributes["database_url"] = database_url
     command.upgrade(config, "head")
-    click.echo("database schema is up to date")
 
 
 @main.command("create-admin")
