@@ -159,6 +159,8 @@ def server_options(
         "loglevel": settings.log_level.lower(),
         "worker_exit": close_worker_pools,
         "proc_name": PROJECT.slug,
+        # One fixed socket path per user would collide between services on one host.
+        "control_socket_disable": True,
     }
     if certfile or keyfile:
         if not (certfile and keyfile):

@@ -16,10 +16,10 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 from app.api import create_app, shutdown
+from app.api.wiring import user_service
 from app.cli import OPERATOR, upgrade_database
 from app.core.domain import Role, User
 from app.core.settings import Settings
-from app.api.wiring import user_service
 from app.repositories.database import create_database_engine
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -47,7 +47,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _empty_stores(database_url: str) -> Iterator[None]:
+def _empty_stores(database_url: str) -> None:
     engine = create_database_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM refresh_tokens"))
@@ -57,13 +57,12 @@ def _empty_stores(database_url: str) -> Iterator[None]:
         client = redis.Redis.from_url(TEST_REDIS_URL)
         client.flushdb()
         client.close()
-    yield
 
 
-def make_settings(database_url: str, **overrides: Any) -> Settings:
+def make_settings(test_database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
-        "database_url": database_url,
+        "database_url": test_database_url,
         "redis_url": TEST_REDIS_URL,
         "jwt_secret": SecretStr(JWT_SECRET),
         "cors_origins": ["https://app.example.com"],
@@ -142,9 +141,8 @@ def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestRes
 def account(client: FlaskClient, email: str, name: str = "Ann") -> Account:
     created = sign_up(client, email, name)
     assert created.status_code == 201, created.json
-    tokens = log_in(client, email).json
-    assert tokens is not None
-    return Account(created.json["data"], PASSWORD, tokens["access_token"], tokens["refresh_token"])  # type: ignore[index]
+    tokens = body(log_in(client, email))
+    return Account(body(created)["data"], PASSWORD, tokens["access_token"], tokens["refresh_token"])
 
 
 def create_admin_user(app: Flask, email: str) -> User:
@@ -158,8 +156,7 @@ def create_admin_user(app: Flask, email: str) -> User:
 @pytest.fixture
 def admin(app: Flask, client: FlaskClient) -> Account:
     user = create_admin_user(app, "admin@example.com")
-    tokens = log_in(client, user.email).json
-    assert tokens is not None
+    tokens = body(log_in(client, user.email))
     return Account(user.to_dict(), PASSWORD, tokens["access_token"], tokens["refresh_token"])
 
 
@@ -173,11 +170,17 @@ def bob(client: FlaskClient) -> Account:
     return account(client, "bob@example.com", "Bob")
 
 
+def body(response: TestResponse) -> Any:
+    """The response's JSON body, whatever its shape."""
+    return response.get_json()
+
+
 def error_of(response: TestResponse) -> dict[str, Any]:
     """The error object of a response, after checking the envelope's shape."""
-    body = response.json
-    assert isinstance(body, dict) and set(body) == {"error"}, response.get_data(as_text=True)
-    error: dict[str, Any] = body["error"]
+    envelope = body(response)
+    assert isinstance(envelope, dict), response.get_data(as_text=True)
+    assert set(envelope) == {"error"}, envelope
+    error: dict[str, Any] = envelope["error"]
     assert error["request_id"] == response.headers["X-Request-ID"]
     assert ("details" in error) == (error["code"] == "validation_error")
     return error

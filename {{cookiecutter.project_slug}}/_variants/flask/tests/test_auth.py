@@ -9,7 +9,16 @@ from flask.testing import FlaskClient
 
 from app.core.errors import INVALID_CREDENTIALS
 from app.core.project import PROJECT
-from tests.conftest import JWT_SECRET, PASSWORD, Account, bearer, detail_fields, error_of, log_in
+from tests.conftest import (
+    JWT_SECRET,
+    PASSWORD,
+    Account,
+    bearer,
+    body,
+    detail_fields,
+    error_of,
+    log_in,
+)
 
 
 def refresh(client: FlaskClient, token: str) -> Any:
@@ -36,10 +45,10 @@ class TestLogin:
         response = log_in(client, "ANN@example.com")
 
         assert response.status_code == 200
-        pair = response.json
-        assert set(pair) == {"access_token", "refresh_token", "token_type", "expires_in"}  # type: ignore[arg-type]
-        assert pair["token_type"] == "bearer" and pair["expires_in"] == 900  # type: ignore[index]
-        assert len(pair["refresh_token"]) >= 43  # type: ignore[index]
+        pair = body(response)
+        assert set(pair) == {"access_token", "refresh_token", "token_type", "expires_in"}
+        assert pair["token_type"] == "bearer" and pair["expires_in"] == 900
+        assert len(pair["refresh_token"]) >= 43
 
     def test_the_access_token_carries_the_contract_claims(
         self, client: FlaskClient, ann: Account
@@ -76,33 +85,37 @@ class TestRefresh:
         response = refresh(client, ann.refresh_token)
 
         assert response.status_code == 200
-        pair = response.json
-        assert pair["refresh_token"] != ann.refresh_token  # type: ignore[index]
-        assert client.get("/api/v1/users/me", headers=bearer(pair["access_token"])).status_code == 200  # type: ignore[index]
-        assert refresh(client, pair["refresh_token"]).status_code == 200  # type: ignore[index]
+        pair = body(response)
+        assert pair["refresh_token"] != ann.refresh_token
+        assert (
+            client.get("/api/v1/users/me", headers=bearer(pair["access_token"])).status_code == 200
+        )
+        assert refresh(client, pair["refresh_token"]).status_code == 200
 
     def test_a_spent_token_presented_again_revokes_the_family(
         self, client: FlaskClient, ann: Account
     ) -> None:
-        rotated = refresh(client, ann.refresh_token).json
+        rotated = body(refresh(client, ann.refresh_token))
 
         reused = refresh(client, ann.refresh_token)
 
         assert reused.status_code == 401 and error_of(reused)["code"] == "unauthorized"
-        assert refresh(client, rotated["refresh_token"]).status_code == 401  # type: ignore[index]
+        assert refresh(client, rotated["refresh_token"]).status_code == 401
 
     def test_other_families_survive_a_reuse(self, client: FlaskClient, ann: Account) -> None:
-        other = log_in(client, "ann@example.com").json
+        other = body(log_in(client, "ann@example.com"))
         refresh(client, ann.refresh_token)
         refresh(client, ann.refresh_token)
 
-        assert refresh(client, other["refresh_token"]).status_code == 200  # type: ignore[index]
+        assert refresh(client, other["refresh_token"]).status_code == 200
 
     @pytest.mark.parametrize("token", ["unknown-token", ""])
     def test_an_unknown_token_is_a_401(self, client: FlaskClient, token: str) -> None:
         assert refresh(client, token).status_code == 401
 
-    def test_an_access_token_is_not_a_refresh_token(self, client: FlaskClient, ann: Account) -> None:
+    def test_an_access_token_is_not_a_refresh_token(
+        self, client: FlaskClient, ann: Account
+    ) -> None:
         assert refresh(client, ann.access_token).status_code == 401
 
     def test_needs_the_refresh_token_field(self, client: FlaskClient, ann: Account) -> None:
@@ -113,20 +126,22 @@ class TestRefresh:
 
 class TestLogout:
     def test_revokes_the_whole_family(self, client: FlaskClient, ann: Account) -> None:
-        rotated = refresh(client, ann.refresh_token).json
+        rotated = body(refresh(client, ann.refresh_token))
 
-        response = client.post("/api/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]})  # type: ignore[index]
+        response = client.post(
+            "/api/v1/auth/logout", json={"refresh_token": rotated["refresh_token"]}
+        )
 
         assert response.status_code == 204 and response.get_data() == b""
-        assert refresh(client, rotated["refresh_token"]).status_code == 401  # type: ignore[index]
+        assert refresh(client, rotated["refresh_token"]).status_code == 401
 
     def test_a_spent_token_still_logs_out(self, client: FlaskClient, ann: Account) -> None:
-        rotated = refresh(client, ann.refresh_token).json
+        rotated = body(refresh(client, ann.refresh_token))
 
         response = client.post("/api/v1/auth/logout", json={"refresh_token": ann.refresh_token})
 
         assert response.status_code == 204
-        assert refresh(client, rotated["refresh_token"]).status_code == 401  # type: ignore[index]
+        assert refresh(client, rotated["refresh_token"]).status_code == 401
 
     def test_a_revoked_or_unknown_token_is_a_401(self, client: FlaskClient, ann: Account) -> None:
         client.post("/api/v1/auth/logout", json={"refresh_token": ann.refresh_token})
@@ -138,7 +153,9 @@ class TestLogout:
 
 
 class TestAccessTokenAttacks:
-    def forged(self, ann: Account, key: str = JWT_SECRET, algorithm: str = "HS256", **changes: Any) -> str:
+    def forged(
+        self, ann: Account, key: str = JWT_SECRET, algorithm: str = "HS256", **changes: Any
+    ) -> str:
         return jwt.encode(access_claims(sub=str(ann.id), **changes), key, algorithm=algorithm)
 
     def assert_rejected(self, client: FlaskClient, token: str) -> None:
@@ -148,10 +165,15 @@ class TestAccessTokenAttacks:
         assert error_of(response)["code"] == "unauthorized"
 
     def test_the_genuine_token_works(self, client: FlaskClient, ann: Account) -> None:
-        assert client.get("/api/v1/users/me", headers=bearer(self.forged(ann, role="user"))).status_code == 200
+        assert (
+            client.get(
+                "/api/v1/users/me", headers=bearer(self.forged(ann, role="user"))
+            ).status_code
+            == 200
+        )
 
     def test_alg_none(self, client: FlaskClient, ann: Account) -> None:
-        token = jwt.encode(access_claims(sub=str(ann.id)), key=None, algorithm="none")  # type: ignore[arg-type]
+        token = jwt.encode(access_claims(sub=str(ann.id)), key=None, algorithm="none")
         self.assert_rejected(client, token)
 
     def test_a_forged_signature(self, client: FlaskClient, ann: Account) -> None:

@@ -15,7 +15,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
-from app.cli import GunicornServer, JsonLogger, close_worker_pools, main, require_tls_1_3, server_options
+from app.cli import (
+    GunicornServer,
+    JsonLogger,
+    close_worker_pools,
+    main,
+    require_tls_1_3,
+    server_options,
+)
 from app.core.settings import ConfigurationError
 from app.repositories.database import create_database_engine
 from tests.conftest import AppFactory, make_settings
@@ -68,7 +75,11 @@ def test_create_admin_prompts_for_the_password(env: dict[str, str]) -> None:
     run("migrate")
 
     code, out, _ = run(
-        "create-admin", "--email", "root@example.com", "--name", "Root",
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--name",
+        "Root",
         stdin=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
     )
 
@@ -88,7 +99,9 @@ def test_create_admin_with_a_taken_email_is_one_line_and_exit_1(
     assert err.strip().count("\n") == 0 and "already registered" in err
 
 
-def test_create_admin_refuses_a_weak_password(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_admin_refuses_a_weak_password(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ADMIN_PASSWORD", "short")
 
     code, _, err = run("create-admin", "--email", "root@example.com", "--name", "Root")
@@ -112,7 +125,9 @@ def test_a_bad_setting_is_one_line_naming_it(
         assert "Traceback" not in err
 
 
-def test_production_refuses_a_weak_secret(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_a_weak_secret(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("JWT_SECRET", "short")
 
@@ -156,9 +171,7 @@ def test_tls_options_require_tls_1_3(database_url: str) -> None:
     assert require_tls_1_3 is options["ssl_context"]
 
 
-def test_gunicorn_is_configured_and_builds_the_app(
-    env: dict[str, str], database_url: str
-) -> None:
+def test_gunicorn_is_configured_and_builds_the_app(env: dict[str, str], database_url: str) -> None:
     options = server_options(make_settings(database_url), "127.0.0.1", 8000, None, None, None)
     server = GunicornServer(options)
 
@@ -191,21 +204,21 @@ def test_serve_answers_and_exits_0_on_sigterm(env: dict[str, str], tmp_path: Pat
     script = Path(sys.executable).parent / "python"
     process = subprocess.Popen(
         [str(script), "-c", "from app.cli import main; main()", "serve", "--port", str(port)],
-        env={**os.environ, **env},
+        env={**os.environ, **env, "LOG_LEVEL": "INFO"},
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
-        body = b""
+        answer = b""
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as response:  # noqa: S310
-                    body = response.read()
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as response:
+                    answer = response.read()
                 break
             except OSError:
                 time.sleep(0.1)
-        assert body == b'{"status":"ok"}\n'
+        assert answer == b'{"status":"ok"}\n'
     finally:
         process.send_signal(signal.SIGTERM)
         stdout, _ = process.communicate(timeout=30)

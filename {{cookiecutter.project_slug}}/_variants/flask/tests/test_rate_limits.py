@@ -1,7 +1,5 @@
 """The three rate-limit tiers, with limits low enough to reach in a test."""
 
-from flask.testing import FlaskClient
-
 from tests.conftest import AppFactory, account, error_of, log_in
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
@@ -13,7 +11,12 @@ def test_per_ip_limit_with_headers_and_retry_after(make_app: AppFactory) -> None
     responses = [client.get("/nowhere") for _ in range(4)]
 
     assert [response.status_code for response in responses] == [404, 404, 404, 429]
-    assert [response.headers["RateLimit-Remaining"] for response in responses] == ["2", "1", "0", "0"]
+    assert [response.headers["RateLimit-Remaining"] for response in responses] == [
+        "2",
+        "1",
+        "0",
+        "0",
+    ]
     limited = responses[-1]
     assert error_of(limited)["code"] == "rate_limited"
     assert limited.headers["RateLimit-Limit"] == "3"
@@ -58,7 +61,10 @@ def test_headers_describe_the_tier_with_fewest_requests_left(make_app: AppFactor
 
     response = client.get("/api/v1/users/me", headers=ann.headers)
 
-    assert (response.headers["RateLimit-Limit"], response.headers["RateLimit-Remaining"]) == ("5", "4")
+    assert (response.headers["RateLimit-Limit"], response.headers["RateLimit-Remaining"]) == (
+        "5",
+        "4",
+    )
 
 
 def test_an_unreachable_redis_lets_requests_through(make_app: AppFactory) -> None:

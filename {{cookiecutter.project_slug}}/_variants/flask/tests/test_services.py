@@ -76,7 +76,9 @@ def test_a_refresh_token_expires(auth: AuthService, users: UserService, clock: C
         auth.refresh(pair.refresh_token)
 
 
-def test_a_token_is_spent_once_even_when_raced(session: Session, auth: AuthService, users: UserService) -> None:
+def test_a_token_is_spent_once_even_when_raced(
+    session: Session, auth: AuthService, users: UserService
+) -> None:
     register(users)
     pair = auth.login("ann@example.com", PASSWORD)
     tokens = SqlRefreshTokenRepository(session)
