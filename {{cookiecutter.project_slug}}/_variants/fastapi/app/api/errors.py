@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from app.core.errors import (
@@ -20,6 +21,7 @@ from app.core.errors import (
 from app.core.request_id import request_id_from
 
 STATE_REQUEST_ID = "request_id"
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def request_id_of(scope: Scope) -> str:
@@ -49,6 +51,19 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     return details
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method the path takes: Starlette's Allow names only the first route it tried."""
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] is Match.FULL
+            for route in app.router.routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -59,6 +74,8 @@ def install_error_handlers(app: FastAPI) -> None:
         """Starlette's own 404, 405 and the like."""
         response = error_response(error_for_status(exc.status_code), request.scope)
         response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(app, request.scope)
         return response
 
     @app.exception_handler(RequestValidationError)

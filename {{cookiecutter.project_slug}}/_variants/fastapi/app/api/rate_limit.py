@@ -64,7 +64,7 @@ class RateLimits:
                     allowed=True,
                     limit=item.amount,
                     remaining=stats.remaining,
-                    reset_seconds=max(0, math.ceil(stats.reset_time - now)),
+                    reset_seconds=min(item.get_expiry(), max(0, math.ceil(stats.reset_time - now))),
                 )
             )
         tightest = min(verdicts, key=lambda verdict: verdict.remaining)
