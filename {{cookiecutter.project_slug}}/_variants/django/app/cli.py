@@ -11,7 +11,7 @@ from typing import Any
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.serving import worker_count
-from app.core.settings import ConfigurationError, get_settings
+from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
 # gthread threads per process: without Redis there is one process, so it gets more.
@@ -84,9 +84,8 @@ def _serve(args: argparse.Namespace) -> None:
     if (args.certfile is None) != (args.keyfile is None):
         _fail("--certfile and --keyfile go together")
     configure_logging("INFO")
-    # Before gunicorn forks: with JWT_SECRET neither in the environment nor in .env,
-    # get_settings() calls ensure_jwt_secret(), which puts one random secret in the
-    # environment that every worker inherits. (Calling it first would shadow .env's.)
+    # Before gunicorn forks, so that every worker inherits the same secret.
+    ensure_jwt_secret()
     settings = get_settings()
     configure_logging(settings.log_level)
     workers = worker_count(args.workers, settings, per_core=2, extra=1)

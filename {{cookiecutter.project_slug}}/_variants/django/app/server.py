@@ -2,8 +2,8 @@
 
 import logging
 from typing import Any
+from wsgiref.types import WSGIApplication
 
-from django.core.handlers.wsgi import WSGIHandler
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
@@ -17,7 +17,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self) -> WSGIHandler:
+    def load(self) -> WSGIApplication:
         from app.config.wsgi import application
 
         return application

@@ -86,6 +86,7 @@ def test_an_empty_search_filters_nothing(api: Api, admin: Account, alice: Accoun
     ("query", "field"),
     [
         ("page=0", "page"),
+        ("page=", "page"),
         ("page=abc", "page"),
         ("page=1.0", "page"),
         ("limit=0", "limit"),

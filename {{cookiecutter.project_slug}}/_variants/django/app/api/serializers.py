@@ -7,6 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from app.core.domain import Role
 from app.core.listing import DEFAULT_LIMIT, LIMIT_MAX, LIMIT_MIN, PAGE_MIN, SEARCH_MAX
@@ -52,7 +53,10 @@ class RoleField(serializers.ChoiceField):
 
 
 class QueryIntegerField(serializers.IntegerField):
-    """A whole number written in decimal digits, nothing else."""
+    """A whole number written in decimal digits, nothing else: `?page=` is an error too."""
+
+    def get_value(self, dictionary: Mapping[str, Any]) -> Any:
+        return dictionary.get(str(self.field_name), empty)
 
     def to_internal_value(self, data: Any) -> int:
         if not isinstance(data, str) or not DIGITS.fullmatch(data):

@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from app.api.chunked import ChunkedBodyMiddleware
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.config.settings")
 
-application = get_wsgi_application()
+application = ChunkedBodyMiddleware(get_wsgi_application())
