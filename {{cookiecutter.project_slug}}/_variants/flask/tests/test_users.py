@@ -1,5 +1,6 @@
 """The users resource, through the HTTP API, as the contract describes it."""
 
+import io
 import re
 
 import pytest
@@ -116,6 +117,30 @@ class TestSignUp:
 
         assert response.status_code == 413
         assert error_of(response)["code"] == "payload_too_large"
+
+    @pytest.mark.parametrize("size", [1024 * 1024 + 1, 2 * 1024 * 1024])
+    def test_a_chunked_body_over_one_mebibyte_is_a_413(
+        self, client: FlaskClient, size: int
+    ) -> None:
+        response = client.post(
+            "/api/v1/users",
+            input_stream=io.BytesIO(b'{"name": "' + b"x" * size + b'"}'),
+            content_type="application/json",
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+
+        assert response.status_code == 413
+
+    def test_a_chunked_body_of_one_mebibyte_is_read(self, client: FlaskClient) -> None:
+        filler = b"x" * (1024 * 1024 - len(b'{"name": ""}'))
+        response = client.post(
+            "/api/v1/users",
+            input_stream=io.BytesIO(b'{"name": "' + filler + b'"}'),
+            content_type="application/json",
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+
+        assert detail_fields(response) == {"email", "name", "password"}
 
     def test_a_role_from_anyone_but_an_admin_is_forbidden(
         self, client: FlaskClient, ann: Account

@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.update(
-        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        # One byte over the limit, so that reading a chunked body can tell it exceeds it.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES + 1,
         API_TITLE=PROJECT.name,
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",

@@ -77,7 +77,13 @@ def _check_body() -> None:
         return
     if not is_json_content_type(request.headers.get("Content-Type")):
         raise UnsupportedMediaType()
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+    if request.content_length is None:
+        # A chunked body: the server stops reading one byte past the limit
+        # (MAX_CONTENT_LENGTH), so what is read tells whether it is too large.
+        too_large = len(request.get_data(cache=True)) > MAX_BODY_BYTES
+    else:
+        too_large = request.content_length > MAX_BODY_BYTES
+    if too_large:
         raise PayloadTooLarge()
 
 
