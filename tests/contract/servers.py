@@ -184,6 +184,7 @@ def flush_redis(bin_dir: Path, project: Path, url: str) -> None:
 
 
 def wait_until_healthy(server: LiveServer) -> None:
+    # A test certificate is self-signed: the suite checks the TLS version, not the chain.
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -193,7 +194,7 @@ def wait_until_healthy(server: LiveServer) -> None:
                 + server.output()
             )
         try:
-            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{server.url}/health", timeout=2, verify=False).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -214,12 +215,13 @@ def start_server(
     database: str | None = None,
     with_admin: bool = True,
     migrate: bool = True,
-    extra_args: tuple[str, ...] = (),
+    tls: tuple[Path, Path] | None = None,
 ) -> LiveServer:
     """Bake (through `baked`), prepare the database and start `serve`, waiting for /health.
 
     `database` is a DATABASE_URL to use as is; by default the set's own backend: a SQLite
     file in `workdir`, or a fresh PostgreSQL database and Redis database of the suite's own.
+    With `tls` (certificate, key) it serves HTTPS.
     """
     dependency_set: DependencySet = baked.dependency_set  # type: ignore[attr-defined]
     project: Path = baked.path  # type: ignore[attr-defined]
@@ -243,12 +245,12 @@ def start_server(
     if migrate:
         prepare_database(bin_dir, slug, project, full_env, with_admin)
     port = free_port()
+    tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
     stdout_path = workdir / "stdout.log"
     stderr_path = workdir / "stderr.log"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            command(bin_dir, slug, "serve", "--host", "127.0.0.1", "--port", str(port))
-            + list(extra_args),
+            command(bin_dir, slug, "serve", "--host", "127.0.0.1", "--port", str(port)) + tls_args,
             cwd=project,
             env=full_env,
             stdout=stdout,
@@ -257,7 +259,7 @@ def start_server(
         )
     server = LiveServer(
         name=name,
-        url=f"http://127.0.0.1:{port}",
+        url=f"{'https' if tls else 'http'}://127.0.0.1:{port}",
         process=process,
         stdout_path=stdout_path,
         stderr_path=stderr_path,

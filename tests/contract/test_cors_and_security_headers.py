@@ -1,19 +1,34 @@
 """CORS for the listed origins only, and the security headers of production."""
 
 import ast
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.contract.conftest import Launch, backend_sets, server_params, stop_cleanly
-from tests.contract.helpers import ME, USERS, assert_error, assert_status, new_client
+from tests.contract.helpers import (
+    ME,
+    REFRESH,
+    USERS,
+    Api,
+    assert_error,
+    assert_status,
+    bearer,
+    jwt_claims,
+    new_client,
+    unique_email,
+)
 from tests.contract.servers import ALLOWED_ORIGIN, GENEROUS_LIMITS, JWT_SECRET, LiveServer
 from tests.matrix import TEMPLATE
 
 pytestmark = pytest.mark.contract
 
 OTHER_ORIGIN = "http://evil.example"
+# The production server's token lifetimes: short, so that the suite sees them end.
+ACCESS_TTL = 2
+REFRESH_TTL = 4
 
 
 def http_constants() -> dict[str, object]:
@@ -88,6 +103,8 @@ def production_server(request: pytest.FixtureRequest, launch: Launch) -> Iterato
             "ENVIRONMENT": "production",
             "JWT_SECRET": JWT_SECRET,
             "CORS_ORIGINS": ALLOWED_ORIGIN,
+            "ACCESS_TOKEN_TTL_SECONDS": str(ACCESS_TTL),
+            "REFRESH_TOKEN_TTL_SECONDS": str(REFRESH_TTL),
         },
     )
     yield live
@@ -117,3 +134,26 @@ def test_production_never_redirects_to_https(production_server: LiveServer) -> N
     with new_client(production_server.url) as client:
         response = client.get("/health", follow_redirects=False)
     assert_status(response, 200)
+
+
+def test_tokens_end_with_their_configured_lifetimes(production_server: LiveServer) -> None:
+    with new_client(production_server.url) as client:
+        api = Api(client, issuer=production_server.slug)
+        email = unique_email("ttl")
+        assert_status(api.sign_up(email), 201)
+        logged_in = time.monotonic()
+        response = api.login(email)
+        assert_status(response, 200)
+        pair = response.json()
+        assert pair["expires_in"] == ACCESS_TTL
+        claims = jwt_claims(pair["access_token"])
+        assert claims["exp"] - claims["iat"] == ACCESS_TTL
+        deadline = logged_in + ACCESS_TTL + 5
+        while (me := client.get(ME, headers=bearer(pair["access_token"]))).status_code == 200:
+            assert time.monotonic() < deadline, "the access token outlived its lifetime"
+            time.sleep(0.25)
+        assert_error(me, 401, "unauthorized")
+        # Waiting out the refresh token: refreshing earlier would spend it.
+        time.sleep(max(0.0, logged_in + REFRESH_TTL + 1 - time.monotonic()))
+        expired = client.post(REFRESH, json={"refresh_token": pair["refresh_token"]})
+        assert_error(expired, 401, "unauthorized")

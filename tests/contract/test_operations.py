@@ -5,11 +5,13 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.contract.conftest import Launch, server_params
@@ -273,3 +275,70 @@ if services_available():
                 assert_status(listing, 200)
         finally:
             assert live.stop() == 0, live.output()
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    certificate, key = directory / "cert.pem", directory / "key.pem"
+    result = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return certificate, key
+
+
+def tls_version(port: int, maximum: ssl.TLSVersion | None = None) -> str | None:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if maximum is not None:
+        context.maximum_version = maximum
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        return tls.version()
+
+
+@pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
+def test_serve_with_a_certificate_speaks_tls_1_3_only(
+    launch: Launch, dependency_set, tmp_path: Path
+) -> None:
+    live = launch(dependency_set, "tls", tls=self_signed_certificate(tmp_path))
+    port = int(live.url.rsplit(":", 1)[1])
+    try:
+        assert live.url.startswith("https://")
+        with httpx.Client(base_url=live.url, verify=False, timeout=10) as client:
+            assert client.get("/health").json() == {"status": "ok"}
+        assert tls_version(port) == "TLSv1.3"
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            tls_version(port, maximum=ssl.TLSVersion.TLSv1_2)
+        try:
+            plain = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
+        except httpx.TransportError:
+            plain = None
+        assert plain is None or plain.status_code != 200, "plain HTTP was served"
+    finally:
+        assert live.stop() == 0, live.output()
