@@ -132,7 +132,11 @@ def test_the_openapi_document_describes_every_resource(api: Api) -> None:
         "/api/v1/auth/logout",
     }
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
-    assert "409" in document["paths"]["/api/v1/users"]["post"]["responses"]
+    sign_up = document["paths"]["/api/v1/users"]["post"]
+    assert "409" in sign_up["responses"]
+    assert sign_up["requestBody"]["required"] is True
+    assert sign_up["security"] == [{"bearerAuth": []}, {}]
+    assert document["components"]["schemas"]["UserCreateRequest"]["additionalProperties"] is False
 
 
 def test_the_docs_page_is_html(api: Api) -> None:

@@ -13,6 +13,7 @@ from app.core.domain import Role
 from app.core.listing import DEFAULT_LIMIT, LIMIT_MAX, LIMIT_MIN, PAGE_MIN, SEARCH_MAX
 from app.core.validation import (
     EMAIL_MAX,
+    NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     check_password,
@@ -25,7 +26,8 @@ DIGITS = re.compile(r"[0-9]+")
 
 
 class StringField(serializers.CharField):
-    """A JSON string, taken as it is: no numbers coerced to text, no trimming."""
+    """A JSON string, taken as it is: no numbers coerced to text, no trimming. Blank is
+    allowed here; the writable fields below refuse it."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {"invalid": "must be a string"})
@@ -41,7 +43,15 @@ class StringField(serializers.CharField):
 
 @extend_schema_field({"type": "string", "format": "email", "maxLength": EMAIL_MAX})
 class EmailField(StringField):
-    pass
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=False, **kwargs)
+
+
+# 1-100 characters once trimmed, which JSON Schema can only approximate.
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
+class NameField(StringField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=False, **kwargs)
 
 
 class RoleField(serializers.ChoiceField):
@@ -93,10 +103,17 @@ class StrictSerializer(serializers.Serializer[dict[str, Any]]):
         return value
 
 
+class PasswordField(StringField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            allow_blank=False, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, **kwargs
+        )
+
+
 class UserCreateSerializer(StrictSerializer):
     email = EmailField()
-    name = StringField()
-    password = StringField(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    name = NameField()
+    password = PasswordField()
     role = RoleField(required=False, help_text="Admins only; anyone else sending it gets 403.")
 
     validate_email = _rule(normalize_email)
@@ -112,8 +129,8 @@ class UserPatchSerializer(UserCreateSerializer):
     """PATCH: any non-empty subset of the writable fields."""
 
     email = EmailField(required=False)
-    name = StringField(required=False)
-    password = StringField(required=False, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    name = NameField(required=False)
+    password = PasswordField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

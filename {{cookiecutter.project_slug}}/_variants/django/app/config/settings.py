@@ -134,6 +134,10 @@ SPECTACULAR_SETTINGS = {
         "CheckState": ["ok", "error"],
     },
     "APPEND_COMPONENTS": {"securitySchemes": {SCHEME_NAME: SECURITY_SCHEME}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "app.api.schema.strict_request_bodies",
+    ],
 }
 
 CORS_ALLOW_ALL_ORIGINS = "*" in SETTINGS.cors_origins
