@@ -64,7 +64,9 @@ def password_field(*, required: bool) -> CheckedString:
 
 
 def role_field() -> fields.Enum[Role]:
-    return fields.Enum(Role, by_value=True, metadata={"description": "Admins only"})
+    return fields.Enum(
+        Role, by_value=True, metadata={"type": "string", "description": "Admins only"}
+    )
 
 
 class Body(ma.Schema):
