@@ -45,8 +45,17 @@ def expected_files(answers: dict[str, str]) -> tuple[set[str], set[str]]:
 
 @pytest.fixture(scope="module")
 def bakes(tmp_path_factory: pytest.TempPathFactory):
+    """One bake per combination, shared by the tests that inspect it."""
     root = tmp_path_factory.mktemp("bakes")
-    return lambda answers: bake(answers, root / combination_id(answers))
+    baked: dict[str, Path] = {}
+
+    def get(answers: dict[str, str]) -> Path:
+        key = combination_id(answers)
+        if key not in baked:
+            baked[key] = bake(answers, root / key)
+        return baked[key]
+
+    return get
 
 
 @pytest.mark.parametrize("answers", accepted(), ids=combination_id)
