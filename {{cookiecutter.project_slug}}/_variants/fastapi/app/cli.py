@@ -31,6 +31,8 @@ from app.services.users import UserService
 # The command line acts with an admin's rights.
 OPERATOR = Principal(user_id=0, role=Role.ADMIN)
 GRACEFUL_SHUTDOWN_SECONDS = 30
+# How long a worker may take to answer its supervisor, imports and start-up included.
+WORKER_STARTUP_SECONDS = 30
 
 
 class CommandError(Exception):
@@ -116,6 +118,7 @@ def serve(
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     # uvicorn drains the connections on SIGTERM, then raises the signal again: exit 0 then.
     signal.signal(signal.SIGTERM, _exit_cleanly)
