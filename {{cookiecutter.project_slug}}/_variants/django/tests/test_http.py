@@ -119,6 +119,7 @@ def test_the_openapi_document_describes_every_resource(api: Api) -> None:
     response = api.get("/api/v1/openapi.json")
 
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
     document = response.json()
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) >= {
