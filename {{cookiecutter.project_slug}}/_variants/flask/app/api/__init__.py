@@ -60,12 +60,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         expose_headers=list(CORS_EXPOSE_HEADERS),
     )
     register_request_hooks(app)
-    register_error_handlers(app)
 
     api = Api(app)
     api.register_converter(UserIdConverter, _id_parameter_schema)
     for blueprint in (health.blp, users.blp, auth.blp):
         api.register_blueprint(blueprint)
+    # After Api(app), so that these replace flask-smorest's own HTTPException handler.
+    register_error_handlers(app)
     return app
 
 

@@ -19,9 +19,6 @@ class Api(flask_smorest.Api):  # type: ignore[misc]
 
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
-    def _register_error_handlers(self) -> None:
-        """The app's own handlers (app.api.errors) turn every error into the envelope."""
-
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = ContractParser()
