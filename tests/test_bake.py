@@ -96,7 +96,7 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
         )
         assert result.returncode == 0, output_of(result)
         services = set(yaml.safe_load((project / "compose.yaml").read_text())["services"])
-        assert {"app", "postgres"} <= services
+        assert {"app", "migrate", "db"} <= services
         assert ("redis" in services) == (answers["use_redis"] == "y")
     if answers["ci"] == "github":
         workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
