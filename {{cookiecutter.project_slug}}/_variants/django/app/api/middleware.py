@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from app.api.errors import json_error
 from app.api.rate_limits import RateLimiter
-from app.api.request_context import bind_request_id
+from app.api.request_context import bind_request_id, unbind_request_id
 from app.core.errors import InternalError, PayloadTooLarge, UnsupportedMediaType
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
 from app.core.request_id import HEADER as REQUEST_ID_HEADER
@@ -39,6 +39,8 @@ class RequestContextMiddleware:
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+        # The thread serves other requests next: none of them may log this id.
+        unbind_request_id()
         return response
 
 

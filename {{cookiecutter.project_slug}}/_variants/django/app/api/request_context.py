@@ -18,3 +18,7 @@ def bind_request_id(header_value: str | None) -> str:
 def current_request_id() -> str:
     bound = structlog.contextvars.get_contextvars().get(REQUEST_ID)
     return bound if isinstance(bound, str) else request_id_from(None)
+
+
+def unbind_request_id() -> None:
+    structlog.contextvars.unbind_contextvars(REQUEST_ID)

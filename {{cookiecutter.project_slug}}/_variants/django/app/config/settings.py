@@ -7,6 +7,7 @@ production deployment has one secret to manage.
 
 import hashlib
 import hmac
+import logging
 from typing import Any
 
 import dj_database_url
@@ -165,3 +166,5 @@ SILENCED_SYSTEM_CHECKS = [
 
 LOGGING_CONFIG = None
 configure_logging(SETTINGS.log_level)
+# Every request is logged once as the `request` event; Django need only report failures.
+logging.getLogger("django.request").setLevel(logging.ERROR)
