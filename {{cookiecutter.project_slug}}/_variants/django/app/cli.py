@@ -100,7 +100,6 @@ def _serve(args: argparse.Namespace) -> None:
         "accesslog": None,
         "logger_class": "app.server.JsonGunicornLogger",
         "control_socket_disable": True,
-        "raw_env": [f"DJANGO_SETTINGS_MODULE={SETTINGS_MODULE}"],
     }
     if args.certfile:
         options |= {"certfile": args.certfile, "keyfile": args.keyfile, "ssl_context": _tls13}

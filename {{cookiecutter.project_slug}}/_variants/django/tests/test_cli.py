@@ -131,6 +131,7 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "REDIS_URL": "",
         "ENVIRONMENT": "development",
+        "DJANGO_SETTINGS_MODULE": "app.config.settings",
     }
     env.pop("JWT_SECRET", None)
     command = [sys.executable, "-m", "app.cli"]
@@ -157,3 +158,26 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         output = server.communicate(timeout=30)[0].decode()
     assert server.returncode == 0, output
     assert "JWT_SECRET is not set" in output
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "JWT_SECRET": "a-production-secret-of-at-least-32-bytes-0123456789",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.db'}",
+        "DJANGO_SETTINGS_MODULE": "app.config.settings",
+    }
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+
+    result = subprocess.run(
+        [sys.executable, str(manage), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
