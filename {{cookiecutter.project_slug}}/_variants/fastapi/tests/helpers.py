@@ -10,7 +10,8 @@ from app.core.domain import Principal, Role, User
 from app.repositories.users import SqlUserRepository
 from app.services.users import UserService
 
-SECRET = "a-test-secret-that-is-long-enough-for-hs256-0123456789"
+# Long enough for HS512 too, which the tests forge tokens with.
+SECRET = "a-test-secret-long-enough-for-hs256-and-hs512-alike-0123456789-abcdef"
 PASSWORD = "correct horse battery staple"
 OPERATOR = Principal(user_id=0, role=Role.ADMIN)
 
