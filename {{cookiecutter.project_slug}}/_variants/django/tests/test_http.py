@@ -5,8 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.test import Client, override_settings
 
+from app.api.rate_limits import RateLimiter
 from app.core.http import SECURITY_HEADERS
 from app.wiring import services
 from tests.conftest import Account, Api, error_code
@@ -146,3 +149,28 @@ def test_the_docs_page_is_html(api: Api) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"swagger" in response.content.lower()
+
+
+@pytest.mark.parametrize(
+    ("exception", "status", "code"),
+    [
+        (SuspiciousOperation("odd request"), 400, "validation_error"),
+        (PermissionDenied(), 403, "forbidden"),
+        (Http404(), 404, "not_found"),
+        (RuntimeError("boom"), 500, "internal_error"),
+    ],
+)
+def test_errors_outside_any_view_are_the_envelope_too(
+    api: Api, monkeypatch: pytest.MonkeyPatch, exception: Exception, status: int, code: str
+) -> None:
+    def fail(request: object) -> None:
+        raise exception
+
+    monkeypatch.setattr(RateLimiter, "for_request", fail)
+
+    response = api.get("/api/v1/users")
+
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert error_code(response) == code
+    assert "boom" not in response.content.decode()
