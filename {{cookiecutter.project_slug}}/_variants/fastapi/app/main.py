@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router, prefix=API_PREFIX)
     # Added innermost first: the request context wraps everything, CORS headers reach
     # even a 429, and every request is counted before its body is looked at.
-    app.add_middleware(BodyGuardMiddleware)
+    app.add_middleware(BodyGuardMiddleware, router=app.router)
     app.add_middleware(RateLimitMiddleware, limits=resources.rate_limits, codec=resources.codec)
     app.add_middleware(
         StrictCORSMiddleware,

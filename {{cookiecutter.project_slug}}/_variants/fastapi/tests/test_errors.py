@@ -37,6 +37,11 @@ async def test_a_body_that_is_not_json_is_415_first(
     assert_error(response, 415, "unsupported_media_type")
 
 
+async def test_routing_answers_before_the_body_is_looked_at(client: httpx.AsyncClient) -> None:
+    assert_error(await client.put("/health/ready", content=b"x"), 405, "method_not_allowed")
+    assert_error(await client.post("/nowhere", content=b"x"), 404, "not_found")
+
+
 async def test_json_with_a_charset_is_json(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auth/login",

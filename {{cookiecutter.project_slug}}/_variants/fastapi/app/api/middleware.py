@@ -5,6 +5,7 @@ import time
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import STATE_REQUEST_ID, error_response
@@ -64,14 +65,20 @@ class RequestContextMiddleware:
 
 
 class BodyGuardMiddleware:
-    """A body must be JSON (415) and at most MAX_BODY_BYTES (413), checked before anything
-    reads it: by Content-Length when given, and by counting as it streams in."""
+    """A body sent to a route that takes one must be JSON (415) and at most MAX_BODY_BYTES
+    (413), checked before anything reads it: by Content-Length when given, and by counting
+    as it streams in."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, router: Router) -> None:
         self.app = app
+        self._router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in BODY_METHODS
+            or not self._routed(scope)
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -103,6 +110,11 @@ class BodyGuardMiddleware:
             return {"type": "http.request", "body": bytes(body), "more_body": False}
 
         await self.app(scope, replay, send)
+
+    def _routed(self, scope: Scope) -> bool:
+        """Whether a route takes this method at this path: if none does, routing's 404 or
+        405 says more than a 415 would."""
+        return any(route.matches(dict(scope))[0] is Match.FULL for route in self._router.routes)
 
 
 class StrictCORSMiddleware(CORSMiddleware):

@@ -32,8 +32,21 @@ def _printable_name(value: str) -> str:
     return normalize_name(value)
 
 
-EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": EMAIL_MAX}
-NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"}
+# The patterns are stricter than the rules, so that whatever a client builds from the
+# document is accepted: a plain address; a name with something visible and no NUL.
+EMAIL_SCHEMA = {
+    "type": "string",
+    "format": "email",
+    "maxLength": EMAIL_MAX,
+    "pattern": r"^[A-Za-z0-9]+([._+-][A-Za-z0-9]+)*@[A-Za-z0-9]+(-[A-Za-z0-9]+)*"
+    r"(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)*\.(com|org|net|io|dev|app)$",
+}
+NAME_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": NAME_MAX,
+    "pattern": r"^[^\x00]*[^\s\x00-\x20\x7f-\xa0][^\x00]*$",
+}
 PASSWORD_SCHEMA = {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX}
 ROLE_SCHEMA = {"type": "string", "enum": [role.value for role in Role]}
 
@@ -77,6 +90,8 @@ class UserReplace(UserCreate):
 
 class UserPatch(RequestBody):
     """PATCH: any non-empty subset of the writable fields."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     email: OptionalEmail = None
     name: OptionalName = None
