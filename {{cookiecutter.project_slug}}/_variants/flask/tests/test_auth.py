@@ -179,6 +179,7 @@ class TestAccessTokenAttacks:
     def test_a_forged_signature(self, client: FlaskClient, ann: Account) -> None:
         self.assert_rejected(client, self.forged(ann, key="another-secret-that-is-long-enough!!"))
 
+    @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
     def test_another_hmac_algorithm(self, client: FlaskClient, ann: Account) -> None:
         self.assert_rejected(client, self.forged(ann, algorithm="HS512"))
 
