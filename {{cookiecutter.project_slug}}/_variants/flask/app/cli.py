@@ -184,6 +184,8 @@ def serve(
     configure_logging(settings.log_level)
     try:
         options = server_options(settings, host, port, workers, certfile, keyfile)
+        # Fails here, once, rather than in every worker, when REDIS_URL cannot be used.
+        build_cache(settings).close()
     except ConfigurationError as exc:
         fail(str(exc))
     GunicornServer(options).run()
