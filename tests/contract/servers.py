@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from tests.baking import output_of, postgres_url, run
+from tests.conftest import BakedProject
 from tests.matrix import DependencySet, options
 
 ADMIN_EMAIL = "admin@example.com"
@@ -146,15 +147,12 @@ def command(server_bin: Path, slug: str, *args: str) -> list[str]:
     return [str(server_bin / slug), *args]
 
 
-def prepare_database(
-    bin_dir: Path, slug: str, project: Path, env: dict[str, str], with_admin: bool
-) -> None:
+def prepare_database(bin_dir: Path, slug: str, project: Path, env: dict[str, str]) -> None:
     """`migrate`, then `create-admin`, exactly as the README has an operator do it."""
-    steps = [command(bin_dir, slug, "migrate")]
-    if with_admin:
-        steps.append(
-            command(bin_dir, slug, "create-admin", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME)
-        )
+    steps = [
+        command(bin_dir, slug, "migrate"),
+        command(bin_dir, slug, "create-admin", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME),
+    ]
     for step in steps:
         result = subprocess.run(
             step,
@@ -184,7 +182,6 @@ def flush_redis(bin_dir: Path, project: Path, url: str) -> None:
 
 
 def wait_until_healthy(server: LiveServer) -> None:
-    # A test certificate is self-signed: the suite checks the TLS version, not the chain.
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -194,6 +191,7 @@ def wait_until_healthy(server: LiveServer) -> None:
                 + server.output()
             )
         try:
+            # A test certificate is self-signed: the TLS test checks the version, not the chain.
             if httpx.get(f"{server.url}/health", timeout=2, verify=False).status_code == 200:
                 return
         except httpx.TransportError:
@@ -208,12 +206,11 @@ def wait_until_healthy(server: LiveServer) -> None:
 def start_server(
     *,
     name: str,
-    baked: object,
+    baked: BakedProject,
     workdir: Path,
     role: str,
     env: dict[str, str],
     database: str | None = None,
-    with_admin: bool = True,
     migrate: bool = True,
     tls: tuple[Path, Path] | None = None,
 ) -> LiveServer:
@@ -223,10 +220,12 @@ def start_server(
     file in `workdir`, or a fresh PostgreSQL database and Redis database of the suite's own.
     With `tls` (certificate, key) it serves HTTPS.
     """
-    dependency_set: DependencySet = baked.dependency_set  # type: ignore[attr-defined]
-    project: Path = baked.path  # type: ignore[attr-defined]
-    bin_dir: Path = baked.bin  # type: ignore[attr-defined]
-    slug: str = baked.slug  # type: ignore[attr-defined]
+    dependency_set, project, bin_dir, slug = (
+        baked.dependency_set,
+        baked.path,
+        baked.bin,
+        baked.slug,
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     overrides = {"ENVIRONMENT": "test", "JWT_SECRET": JWT_SECRET, **env}
     cleanups: list[str] = []
@@ -243,7 +242,7 @@ def start_server(
         flush_redis(bin_dir, project, overrides["REDIS_URL"])
     full_env = server_environment(overrides)
     if migrate:
-        prepare_database(bin_dir, slug, project, full_env, with_admin)
+        prepare_database(bin_dir, slug, project, full_env)
     port = free_port()
     tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
     stdout_path = workdir / "stdout.log"

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import BakedProject
 from tests.contract.conftest import Launch, server_params
 from tests.contract.helpers import (
     ME,
@@ -47,7 +48,7 @@ SERVICES_PARAMS = server_params([services_set(f) for f in frameworks()])
 
 
 def run_command(
-    baked, args: list[str], env: dict[str, str], timeout: float = 60
+    baked: BakedProject, args: list[str], env: dict[str, str], timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the console script; one that does not stop by itself is killed and fails."""
     process = subprocess.Popen(
