@@ -67,6 +67,8 @@ async def test_sign_up_with_a_bad_authorization_header_is_401(
         ({**NEW_USER, "name": "   "}, "name"),
         ({**NEW_USER, "name": "x" * 101}, "name"),
         ({**NEW_USER, "name": "nul\x00byte"}, "name"),
+        ({**NEW_USER, "name": "\x19"}, "name"),
+        ({**NEW_USER, "name": "tab\there"}, "name"),
         ({**NEW_USER, "password": "short"}, "password"),
         ({**NEW_USER, "password": "p" * 129}, "password"),
         ({**NEW_USER, "password": None}, "password"),

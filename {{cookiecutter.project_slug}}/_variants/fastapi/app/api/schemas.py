@@ -1,6 +1,7 @@
 """Request and response bodies. Requests forbid unknown fields and reuse the shared rules
 of app.core.validation; the JSON schemas describe those rules for the OpenAPI document."""
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -26,14 +27,15 @@ from app.core.validation import (
 
 
 def _printable_name(value: str) -> str:
-    # A NUL cannot be stored in PostgreSQL text, so it is refused here, in every database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    # Control characters have no place in a name, and PostgreSQL text cannot hold a NUL.
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
     return normalize_name(value)
 
 
-# The patterns are stricter than the rules, so that whatever a client builds from the
-# document is accepted: a plain address; a name with something visible and no NUL.
+# What a client builds from these is accepted. The name's pattern is its rule exactly:
+# no control character, something besides white space. E-mail syntax has no exact
+# pattern, so the address's is a plain subset of what is accepted.
 EMAIL_SCHEMA = {
     "type": "string",
     "format": "email",
@@ -45,7 +47,7 @@ NAME_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": NAME_MAX,
-    "pattern": r"^[^\x00]*[^\s\x00-\x20\x7f-\xa0][^\x00]*$",
+    "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$",
 }
 PASSWORD_SCHEMA = {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX}
 ROLE_SCHEMA = {"type": "string", "enum": [role.value for role in Role]}
