@@ -172,9 +172,9 @@ def test_sigterm_finishes_the_request_in_flight_and_exits_0(launch: Launch, depe
             connection.sendall(head + body[:10])
             # Short pauses, not polls: nothing outside the server shows that it has read
             # the headers, or that it has taken the signal.
-            time.sleep(0.5)
+            time.sleep(1.0)
             live.process.send_signal(signal.SIGTERM)
-            time.sleep(0.5)
+            time.sleep(1.0)
             connection.sendall(body[10:])
             response = read_response(connection)
         status_line = response.split(b"\r\n", 1)[0]

@@ -263,6 +263,24 @@ def test_validation_comes_before_permission(api: Api) -> None:
     assert_error(response, 400, "validation_error", {"email"})
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_authentication_comes_before_permission_and_existence(api: Api, method: str) -> None:
+    account = api.account()
+    body = {"name": "Valid"} if method == "PATCH" else None
+    for target in (account.id, 2**62):
+        response = api.client.request(method, api.user_path(target), json=body)
+        assert_error(response, 401, "unauthorized")
+
+
+def test_admin_put_may_set_the_role(api: Api) -> None:
+    admin = api.admin()
+    account = api.account()
+    body = {"email": account.email, "name": "Promoted", "password": PASSWORD, "role": "admin"}
+    response = api.client.put(api.user_path(account.id), json=body, headers=admin.auth)
+    assert_status(response, 200)
+    assert_user(response.json()["data"], role="admin", name="Promoted")
+
+
 def test_existence_comes_before_conflict(api: Api) -> None:
     admin = api.admin()
     taken = api.account()
