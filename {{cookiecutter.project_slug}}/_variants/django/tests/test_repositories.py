@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 
 from app.authn.models import RefreshToken as RefreshTokenRow
 from app.core.domain import RefreshToken, Role, utc_now
@@ -114,3 +115,7 @@ def test_revoking_a_family_revokes_all_its_tokens_and_no_others() -> None:
     revoked = {h: tokens.get(h).revoked_at is not None for h in ("h1", "h2", "h3")}  # type: ignore[union-attr]
     assert revoked == {"h1": True, "h2": True, "h3": False}
     assert tokens.mark_used("h1", utc_now()) is False
+
+
+def test_the_migrations_create_what_the_models_describe() -> None:
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
