@@ -38,7 +38,7 @@ def connect_cache(redis_url: str | None) -> CacheBackend:
         from app.cache.redis import RedisCache
     except ModuleNotFoundError:
         raise ConfigurationError(
-            "REDIS_URL: this project was generated without Redis support (use_redis=n)"
+            "REDIS_URL: needs the redis package; add it to the project's dependencies"
         ) from None
     cache: CacheBackend = RedisCache.from_url(redis_url)
     return cache

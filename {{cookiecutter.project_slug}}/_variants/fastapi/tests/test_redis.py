@@ -11,6 +11,8 @@ from app.main import create_app
 from tests.conftest import MakeSettings
 from tests.helpers import add_user, assert_error, bearer, client_for, login
 
+pytest.importorskip("redis", reason="the project was generated without Redis")
+
 UNREACHABLE = "redis://127.0.0.1:1/0"
 needs_redis = pytest.mark.skipif(
     not os.environ.get("TEST_REDIS_URL"), reason="sharing needs a Redis server: TEST_REDIS_URL"
