@@ -54,21 +54,15 @@ class RateLimits:
         if is_login:
             tiers.append((self._login, "login", ip))
         allowed = True
-        verdicts: list[Verdict] = []
+        windows: list[tuple[int, int, int]] = []  # (remaining, limit, seconds to reset)
         now = time.time()
         for item, tier, identity in tiers:
             allowed = await self._limiter.hit(item, tier, identity) and allowed
             stats = await self._limiter.get_window_stats(item, tier, identity)
-            verdicts.append(
-                Verdict(
-                    allowed=True,
-                    limit=item.amount,
-                    remaining=stats.remaining,
-                    reset_seconds=min(item.get_expiry(), max(0, math.ceil(stats.reset_time - now))),
-                )
-            )
-        tightest = min(verdicts, key=lambda verdict: verdict.remaining)
-        return Verdict(allowed, tightest.limit, tightest.remaining, tightest.reset_seconds)
+            reset = min(item.get_expiry(), max(0, math.ceil(stats.reset_time - now)))
+            windows.append((stats.remaining, item.amount, reset))
+        remaining, limit, reset_seconds = min(windows)
+        return Verdict(allowed, limit, remaining, reset_seconds)
 
 
 class RateLimitMiddleware:
