@@ -23,7 +23,7 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def isoformat_z(moment: datetime) -> str:
-    return as_utc(moment).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
