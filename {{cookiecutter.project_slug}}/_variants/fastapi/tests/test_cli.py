@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -10,8 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import trustme
 
-from app.cli import main
+from app.cli import Tls13Config, main
 
 ADMIN = ["create-admin", "--email", "Root@Example.com", "--name", "Root"]
 
@@ -106,6 +108,19 @@ def test_production_refuses_a_weak_secret(
     monkeypatch.setenv("JWT_SECRET", "short")
     assert main(["serve"]) == 1
     assert "JWT_SECRET" in capsys.readouterr().err
+
+
+def test_serve_with_a_certificate_speaks_tls_13_at_least(workdir: Path) -> None:
+    bundle = workdir / "server.pem"
+    trustme.CA().issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(bundle)
+    config = Tls13Config(
+        "app.main:create_app", factory=True, ssl_certfile=str(bundle), ssl_keyfile=str(bundle)
+    )
+
+    config.load()
+
+    assert config.ssl is not None
+    assert config.ssl.minimum_version is ssl.TLSVersion.TLSv1_3
 
 
 def free_port() -> int:
