@@ -1,4 +1,11 @@
-"""Live servers for the contract suite: one main server per framework and backend per process."""
+"""Live servers for the contract suite: one main server per framework and backend per process.
+
+Run `uv run pytest tests/contract -k fastapi` (or flask, django). Every framework runs on
+SQLite; with TEST_DATABASE_URL and TEST_REDIS_URL set, on PostgreSQL and Redis too, in
+databases named contract_* (dropped afterwards) and Redis databases 4-9, each claimed by
+one server at a time (see redis_databases.py) and emptied first.
+Tests are grouped by dependency set for `--dist loadgroup`, so a worker bakes a set once.
+"""
 
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,16 +48,13 @@ Launch = Callable[..., LiveServer]
 
 @pytest.fixture(scope="session")
 def launch(baked_set, tmp_path_factory: pytest.TempPathFactory) -> Launch:
-    """Start a server of a dependency set: `launch(set, name, role, env={...}, ...)`."""
+    """Start a server of a dependency set: `launch(set, name, env={...}, ...)`."""
 
-    def start(
-        dependency_set: DependencySet, name: str, role: str = "short", **options: Any
-    ) -> LiveServer:
+    def start(dependency_set: DependencySet, name: str, **options: Any) -> LiveServer:
         return start_server(
             name=f"{backend_id(dependency_set)}-{name}",
             baked=baked_set(dependency_set),
             workdir=tmp_path_factory.mktemp(f"{backend_id(dependency_set)}-{name}"),
-            role=role,
             env=options.pop("env", {}),
             **options,
         )
@@ -66,9 +70,7 @@ def stop_cleanly(server: LiveServer) -> None:
 @pytest.fixture(scope="session", params=MAIN_PARAMS)
 def server(request: pytest.FixtureRequest, launch: Launch) -> Iterator[LiveServer]:
     """The main server: generous rate limits, CORS for one origin, ENVIRONMENT=test."""
-    live = launch(
-        request.param, "main", role="main", env={**GENEROUS_LIMITS, "CORS_ORIGINS": ALLOWED_ORIGIN}
-    )
+    live = launch(request.param, "main", env={**GENEROUS_LIMITS, "CORS_ORIGINS": ALLOWED_ORIGIN})
     yield live
     stop_cleanly(live)
 

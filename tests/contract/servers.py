@@ -49,9 +49,11 @@ GENEROUS_LIMITS = {
     "RATE_LIMIT_LOGIN": "1000000",
 }
 
-# Redis database numbers this suite owns: the main servers take the odd ones, the
-# short-lived servers the even ones, one each per framework.
-REDIS_DATABASES = {"main": (5, 7, 9), "short": (4, 6, 8)}
+# The Redis databases this suite may use, claimed one per server for its lifetime. The odd
+# ones first: tests/test_suites.py's baked suites empty even-numbered ones.
+REDIS_DATABASES = (5, 7, 9, 4, 6, 8)
+REDIS_CLAIM_SECONDS = 300
+REDIS_CLAIMS = Path(__file__).with_name("redis_databases.py")
 
 
 def frameworks() -> list[str]:
@@ -78,10 +80,38 @@ def backend_id(dependency_set: DependencySet) -> str:
     return "-".join(parts)
 
 
-def redis_database_url(framework: str, role: str) -> str:
+def redis_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_redis_database(bin_dir: Path, project: Path) -> str:
+    """An emptied Redis database no other run of the suite is using, as a REDIS_URL."""
     base = urlsplit(os.environ["TEST_REDIS_URL"])
-    number = REDIS_DATABASES[role][frameworks().index(framework) % 3]
-    return urlunsplit((base.scheme, base.netloc, f"/{number}", "", ""))
+    server = urlunsplit((base.scheme, base.netloc, "", "", ""))
+    numbers = ",".join(map(str, REDIS_DATABASES))
+    deadline = time.monotonic() + REDIS_CLAIM_SECONDS
+    while True:
+        result = run(
+            [str(bin_dir / "python"), str(REDIS_CLAIMS), "claim", server, numbers, redis_owner()],
+            cwd=project,
+            timeout=60,
+        )
+        if result.returncode == 0:
+            return f"{server}/{result.stdout.strip()}"
+        assert result.returncode == 3, output_of(result)
+        assert time.monotonic() < deadline, (
+            f"Redis databases {numbers} stayed held by other runs of the suite "
+            f"for {REDIS_CLAIM_SECONDS} s"
+        )
+        time.sleep(2)
+
+
+def release_redis_database(bin_dir: Path, project: Path, url: str) -> None:
+    run(
+        [str(bin_dir / "python"), str(REDIS_CLAIMS), "release", url, redis_owner()],
+        cwd=project,
+        timeout=60,
+    )
 
 
 def free_port() -> int:
@@ -118,7 +148,8 @@ class LiveServer:
     project: Path
     bin: Path
     slug: str
-    cleanups: list[str] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+    redis_claim: str | None = None
 
     def output(self) -> str:
         out = self.stdout_path.read_text(errors="replace")[-6000:]
@@ -138,8 +169,10 @@ class LiveServer:
             code = None
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=SHUTDOWN_SECONDS)
-        for database_url in self.cleanups:
+        for database_url in self.databases:
             drop_postgres_database(database_url)
+        if self.redis_claim:
+            release_redis_database(self.bin, self.project, self.redis_claim)
         return code
 
 
@@ -164,21 +197,6 @@ def prepare_database(bin_dir: Path, slug: str, project: Path, env: dict[str, str
             check=False,
         )
         assert result.returncode == 0, f"{' '.join(step[1:])} failed\n{output_of(result)}"
-
-
-def flush_redis(bin_dir: Path, project: Path, url: str) -> None:
-    """Cached users of an earlier run would shadow this run's rows with the same ids."""
-    result = run(
-        [
-            str(bin_dir / "python"),
-            "-c",
-            "import sys, redis; redis.Redis.from_url(sys.argv[1]).flushdb()",
-            url,
-        ],
-        cwd=project,
-        timeout=60,
-    )
-    assert result.returncode == 0, output_of(result)
 
 
 def wait_until_healthy(server: LiveServer) -> None:
@@ -208,7 +226,6 @@ def start_server(
     name: str,
     baked: BakedProject,
     workdir: Path,
-    role: str,
     env: dict[str, str],
     database: str | None = None,
     migrate: bool = True,
@@ -228,18 +245,18 @@ def start_server(
     )
     workdir.mkdir(parents=True, exist_ok=True)
     overrides = {"ENVIRONMENT": "test", "JWT_SECRET": JWT_SECRET, **env}
-    cleanups: list[str] = []
+    databases: list[str] = []
+    redis_claim = None
     if database is None and dependency_set.database == "postgresql" and services_available():
         label = name.replace("-", "_")
         database = postgres_url(f"contract_{label}_{os.getpid()}")
         assert database
-        cleanups.append(database)
+        databases.append(database)
     if database is None:
         database = f"sqlite:///{workdir / 'contract.db'}"
     overrides.setdefault("DATABASE_URL", database)
     if dependency_set.use_redis == "y" and services_available() and "REDIS_URL" not in env:
-        overrides["REDIS_URL"] = redis_database_url(dependency_set.framework, role)
-        flush_redis(bin_dir, project, overrides["REDIS_URL"])
+        redis_claim = overrides["REDIS_URL"] = claim_redis_database(bin_dir, project)
     full_env = server_environment(overrides)
     if migrate:
         prepare_database(bin_dir, slug, project, full_env)
@@ -266,7 +283,8 @@ def start_server(
         project=project,
         bin=bin_dir,
         slug=slug,
-        cleanups=cleanups,
+        databases=databases,
+        redis_claim=redis_claim,
     )
     wait_until_healthy(server)
     return server
