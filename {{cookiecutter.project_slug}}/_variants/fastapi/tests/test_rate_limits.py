@@ -1,8 +1,12 @@
 """The three tiers: per IP, per signed-in user, per IP on login; fixed one-minute windows."""
 
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
 from app.main import create_app
 from tests.conftest import MakeSettings
-from tests.helpers import add_user, assert_error, bearer, client_for, login
+from tests.helpers import SECRET, add_user, assert_error, bearer, client_for, login
 
 
 async def test_the_per_ip_limit_counts_every_request_but_health(
@@ -71,3 +75,20 @@ async def test_a_token_that_does_not_verify_counts_only_per_ip(
 
     assert [r.status_code for r in responses] == [401, 401, 401]
     assert responses[-1].headers["RateLimit-Limit"] == "50"
+
+
+async def test_an_expired_token_that_verifies_still_counts_per_user(
+    make_settings: MakeSettings,
+) -> None:
+    app = create_app(make_settings(rate_limit_per_user=1, rate_limit_per_ip=50))
+    now = datetime.now(UTC)
+    claims = {"sub": "42", "role": "user", "type": "access", "iat": now - timedelta(hours=1)}
+    expired = jwt.encode({**claims, "exp": now - timedelta(minutes=1)}, SECRET, "HS256")
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        headers = {"Authorization": f"Bearer {expired}"}
+        first = await client.get("/api/v1/users/me", headers=headers)
+        second = await client.get("/api/v1/users/me", headers=headers)
+
+    assert_error(first, 401, "unauthorized")
+    assert first.headers["RateLimit-Limit"] == "1"
+    assert_error(second, 429, "rate_limited")
