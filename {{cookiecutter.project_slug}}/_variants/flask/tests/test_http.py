@@ -31,6 +31,13 @@ class TestErrors:
             method.strip() for method in response.headers["Allow"].split(",")
         }
 
+    def test_routing_answers_before_body_checks(self, client: FlaskClient) -> None:
+        unknown = client.post("/nowhere", data="x", content_type="text/plain")
+        wrong_method = client.put("/api/v1/users", data="x", content_type="text/plain")
+
+        assert unknown.status_code == 404
+        assert wrong_method.status_code == 405
+
     def test_an_unexpected_error_is_a_500_without_details_and_is_logged(
         self, make_app: AppFactory, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -1,6 +1,10 @@
 """The three rate-limit tiers, with limits low enough to reach in a test."""
 
-from tests.conftest import AppFactory, account, error_of, log_in
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from tests.conftest import JWT_SECRET, AppFactory, account, bearer, error_of, log_in
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
@@ -73,3 +77,23 @@ def test_an_unreachable_redis_lets_requests_through(make_app: AppFactory) -> Non
     statuses = [client.get("/api/v1/openapi.json").status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
+
+
+def test_a_signed_but_expired_token_still_counts_per_user(make_app: AppFactory) -> None:
+    client = make_app(rate_limit_per_user=1, rate_limit_per_ip=50).test_client()
+    past = datetime.now(UTC) - timedelta(hours=1)
+    claims = {"sub": "42", "role": "user", "type": "access", "iat": past, "exp": past}
+    token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+    responses = [client.get("/api/v1/users/me", headers=bearer(token)) for _ in range(2)]
+
+    assert [response.status_code for response in responses] == [401, 429]
+
+
+def test_a_token_that_does_not_verify_counts_only_per_ip(make_app: AppFactory) -> None:
+    client = make_app(rate_limit_per_user=1, rate_limit_per_ip=50).test_client()
+
+    responses = [client.get("/api/v1/users/me", headers=bearer("not.a.token")) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [401, 401, 401]
+    assert responses[-1].headers["RateLimit-Limit"] == "50"

@@ -3,12 +3,13 @@ way out the rate-limit, security and X-Request-ID headers and one JSON log line.
 
 import time
 
+import jwt
 import structlog
 from flask import Flask, Response, g, request
 
 from app.api.wiring import components
 from app.core import request_id
-from app.core.errors import PayloadTooLarge, RateLimited, Unauthorized, UnsupportedMediaType
+from app.core.errors import PayloadTooLarge, RateLimited, UnsupportedMediaType
 from app.core.http import (
     API_PREFIX,
     MAX_BODY_BYTES,
@@ -49,17 +50,31 @@ def _rate_limit_tiers() -> list[Tier]:
     settings = components().settings
     client_ip = request.remote_addr or "unknown"
     tiers = [Tier("ip", settings.rate_limit_per_ip, client_ip)]
-    token = bearer_token(request.headers.get("Authorization"))
-    if token is not None:
-        try:
-            principal = components().codec.decode_access(token)
-        except Unauthorized:
-            pass
-        else:
-            tiers.append(Tier("user", settings.rate_limit_per_user, str(principal.user_id)))
+    user = _signed_subject(bearer_token(request.headers.get("Authorization")))
+    if user is not None:
+        tiers.append(Tier("user", settings.rate_limit_per_user, user))
     if request.method == "POST" and request.path == LOGIN_PATH:
         tiers.append(Tier("login", settings.rate_limit_login, client_ip))
     return tiers
+
+
+def _signed_subject(token: str | None) -> str | None:
+    """The subject of a token whose signature verifies, expired or not, without touching
+    the database: whether the token is otherwise valid is the view's concern."""
+    if token is None:
+        return None
+    codec = components().codec
+    try:
+        claims = jwt.decode(
+            token,
+            codec.secret,
+            algorithms=[codec.algorithm],
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+        )
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None
 
 
 def _count_against_rate_limits() -> None:
@@ -72,8 +87,9 @@ def _count_against_rate_limits() -> None:
 
 
 def _check_body() -> None:
-    """415 before anything else, then 413 before the body is parsed."""
-    if request.method not in METHODS_WITH_BODY:
+    """For a route that takes a body: 415 before anything else, then 413 before the body
+    is parsed. Without such a route, routing's 404 or 405 says more."""
+    if request.method not in METHODS_WITH_BODY or request.url_rule is None:
         return
     if not is_json_content_type(request.headers.get("Content-Type")):
         raise UnsupportedMediaType()
