@@ -62,7 +62,11 @@ class TestLogin:
 
     @pytest.mark.parametrize(
         ("email", "password"),
-        [("ann@example.com", "wrong password!"), ("nobody@example.com", PASSWORD)],
+        [
+            ("ann@example.com", "wrong password!"),
+            ("nobody@example.com", PASSWORD),
+            ("nul\x00@example.com", PASSWORD),
+        ],
     )
     def test_a_failure_says_the_same_whether_the_email_exists_or_not(
         self, client: FlaskClient, ann: Account, email: str, password: str

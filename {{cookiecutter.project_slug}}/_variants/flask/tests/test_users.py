@@ -54,6 +54,8 @@ class TestSignUp:
             ({"email": 42, "name": "Ann", "password": PASSWORD}, "email"),
             ({"email": "ann@example.com", "name": "   ", "password": PASSWORD}, "name"),
             ({"email": "ann@example.com", "name": "x" * 101, "password": PASSWORD}, "name"),
+            ({"email": "ann@example.com", "name": "nul\x00byte", "password": PASSWORD}, "name"),
+            ({"email": "ann@example.com", "name": "tab\there", "password": PASSWORD}, "name"),
             ({"email": "ann@example.com", "name": "Ann", "password": "short"}, "password"),
             ({"email": "ann@example.com", "name": "Ann", "password": "x" * 129}, "password"),
             ({"email": "ann@example.com", "name": "Ann", "password": None}, "password"),
@@ -288,7 +290,9 @@ class TestListing:
         assert [user["email"] for user in percent["data"]] == ["ann@example.com"]
         assert [user["email"] for user in underscore["data"]] == ["under_score@example.com"]
 
-    @pytest.mark.parametrize("search", ["' OR 1=1 --", "\\", "'; DROP TABLE users; --", '"'])
+    @pytest.mark.parametrize(
+        "search", ["' OR 1=1 --", "\\", "'; DROP TABLE users; --", '"', "nul\x00byte"]
+    )
     def test_sql_metacharacters_are_just_text(
         self, client: FlaskClient, admin: Account, search: str
     ) -> None:

@@ -1,6 +1,7 @@
 """Request and response schemas (marshmallow). They validate requests and, through
 flask-smorest, write the OpenAPI document. Field rules come from app.core.validation."""
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,8 @@ from app.core.validation import (
     normalize_name,
 )
 
+# The name rule exactly: no control character, and something besides white space.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$"
 # A page beyond this is refused rather than sent to the database as an absurd OFFSET.
 PAGE_MAX = 2**31 - 1
 
@@ -38,6 +41,13 @@ class CheckedString(fields.String):
             raise ma.ValidationError(str(exc)) from None
 
 
+def printable_name(value: str) -> str:
+    # Control characters have no place in a name, and PostgreSQL text cannot hold a NUL.
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
+    return normalize_name(value)
+
+
 def email_field(*, required: bool) -> CheckedString:
     return CheckedString(
         normalize_email,
@@ -48,9 +58,9 @@ def email_field(*, required: bool) -> CheckedString:
 
 def name_field(*, required: bool) -> CheckedString:
     return CheckedString(
-        normalize_name,
+        printable_name,
         required=required,
-        metadata={"minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S", "example": "Ann"},
+        metadata={"minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN, "example": "Ann"},
     )
 
 

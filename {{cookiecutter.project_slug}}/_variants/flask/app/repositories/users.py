@@ -14,6 +14,8 @@ from app.core.listing import LIKE_ESCAPE, ListQuery, like_pattern
 from app.models import RefreshTokenRow, UserRow
 
 EMAIL_TAKEN = "E-mail is already registered"
+# PostgreSQL text cannot hold NUL, so no stored value contains one.
+NUL = "\x00"
 
 
 class SqlUserRepository:
@@ -25,8 +27,10 @@ class SqlUserRepository:
         return row.to_domain() if row else None
 
     def get_credentials(self, email: str) -> Credentials | None:
+        if NUL in email:
+            return None
         row = self._session.scalar(
-            select(UserRow).where(func.lower(UserRow.email) == email.strip().lower())
+            select(UserRow).where(func.lower(UserRow.email) == email.lower())
         )
         return Credentials(user=row.to_domain(), password_hash=row.password_hash) if row else None
 
@@ -63,6 +67,8 @@ class SqlUserRepository:
     def list(self, query: ListQuery) -> Page[User]:
         statement = select(UserRow)
         if query.search:
+            if NUL in query.search:
+                return Page(items=[], page=query.page, limit=query.limit, total=0)
             pattern = like_pattern(query.search)
             statement = statement.where(
                 or_(
