@@ -144,7 +144,6 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     stdout_path: Path
     stderr_path: Path
-    env: dict[str, str]
     project: Path
     bin: Path
     slug: str
@@ -279,7 +278,6 @@ def start_server(
         process=process,
         stdout_path=stdout_path,
         stderr_path=stderr_path,
-        env=full_env,
         project=project,
         bin=bin_dir,
         slug=slug,
