@@ -4,6 +4,8 @@ Each function returns the normalized value or raises ValueError with a message
 fit for the contract's `details`.
 """
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 
 NAME_MAX = 100
@@ -24,6 +26,9 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_name(value: str) -> str:
+    # Control characters have no place in a name, and PostgreSQL text cannot hold a NUL.
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
     name = value.strip()
     if not 1 <= len(name) <= NAME_MAX:
         raise ValueError(f"must be 1-{NAME_MAX} characters")
