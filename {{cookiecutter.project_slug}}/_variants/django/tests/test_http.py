@@ -40,6 +40,54 @@ def test_a_wrong_method_is_a_405_with_allow(api: Api) -> None:
     assert "POST" in response["Allow"]
 
 
+OVER_ONE_MEBIBYTE = "x" * (1024 * 1024 + 1)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "raw"),
+    [
+        ("PUT", "/health", "", ""),
+        ("POST", "/health/ready", "text/plain", "hello"),
+        ("PATCH", "/api/v1/users", "application/xml", "<user/>"),
+        ("POST", "/api/v1/users/me", "", OVER_ONE_MEBIBYTE),
+        ("PUT", "/api/v1/auth/login", "application/json", OVER_ONE_MEBIBYTE),
+        ("POST", "/api/v1/users/1", "text/plain", OVER_ONE_MEBIBYTE),
+    ],
+)
+def test_a_wrong_method_is_a_405_whatever_the_body(
+    api: Api, method: str, path: str, content_type: str, raw: str
+) -> None:
+    response = api.request(method, path, raw=raw, content_type=content_type)
+
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+    assert method not in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "raw"),
+    [
+        ("PUT", "/nowhere", "", ""),
+        ("POST", "/api/v1/nowhere", "text/plain", "hello"),
+        ("PATCH", "/api/v1/users/abc", "", OVER_ONE_MEBIBYTE),
+        ("POST", "/api/v1/users/", "application/json", OVER_ONE_MEBIBYTE),
+    ],
+)
+def test_an_unknown_path_is_a_404_whatever_the_body(
+    api: Api, method: str, path: str, content_type: str, raw: str
+) -> None:
+    response = api.request(method, path, raw=raw, content_type=content_type)
+
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
+
+
+def test_a_method_the_path_takes_gets_the_body_checks(api: Api) -> None:
+    assert api.request("PUT", "/api/v1/users/1", raw="", content_type="").status_code == 415
+    too_large = api.request("PATCH", "/api/v1/users/1", raw=OVER_ONE_MEBIBYTE)
+    assert too_large.status_code == 413
+
+
 def test_an_unhandled_exception_is_a_bare_500_logged_with_its_trace(
     api: Api,
     alice: Account,

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from django.http import HttpRequest, HttpResponse
@@ -80,18 +81,31 @@ class RateLimitMiddleware:
 
 class JsonBodyMiddleware:
     """A POST, PUT or PATCH must say it carries JSON (else 415) and hold at most
-    MAX_BODY_BYTES (else 413), before any view parses it."""
+    MAX_BODY_BYTES (else 413), before any view parses it. Routing answers first: these
+    checks run once the URL has resolved (an unknown path was already a 404) and only
+    for a method the view takes (any other is the view's 405)."""
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in BODY_METHODS:
-            if not is_json_content_type(request.META.get("CONTENT_TYPE")):
-                return json_error(UnsupportedMediaType())
-            if self._declared_length(request) > MAX_BODY_BYTES:
-                return json_error(PayloadTooLarge())
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        view_args: list[Any],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        method = request.method or ""
+        if method not in BODY_METHODS or not _takes_method(view, method):
+            return None
+        if not is_json_content_type(request.META.get("CONTENT_TYPE")):
+            return json_error(UnsupportedMediaType())
+        if self._declared_length(request) > MAX_BODY_BYTES:
+            return json_error(PayloadTooLarge())
+        return None
 
     @staticmethod
     def _declared_length(request: HttpRequest) -> int:
@@ -99,6 +113,15 @@ class JsonBodyMiddleware:
             return int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return 0
+
+
+def _takes_method(view: Callable[..., HttpResponse], method: str) -> bool:
+    """Whether a class-based view has a handler for the method (as its dispatch decides)."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return True
+    handler = method.lower()
+    return handler in view_class.http_method_names and hasattr(view_class, handler)
 
 
 class ErrorMiddleware:
