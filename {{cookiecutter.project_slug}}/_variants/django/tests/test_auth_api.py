@@ -49,6 +49,15 @@ def test_a_wrong_password_and_an_unknown_email_fail_alike(api: Api, alice: Accou
     assert wrong.json()["error"]["message"] == unknown.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("email", ["alice\x00@example.com", "\x00", "alice@example.com\x00"])
+def test_a_nul_in_the_login_email_is_an_unknown_email(api: Api, alice: Account, email: str) -> None:
+    unknown = api.post(LOGIN, {"email": "nobody@example.com", "password": PASSWORD})
+    response = api.post(LOGIN, {"email": email, "password": PASSWORD})
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == unknown.json()["error"]["message"]
+
+
 def test_login_with_missing_fields_is_a_400(api: Api) -> None:
     assert api.post(LOGIN, {"email": "alice@example.com"}).status_code == 400
 
@@ -73,7 +82,7 @@ def test_a_spent_refresh_token_revokes_its_whole_family(api: Api, alice: Account
     assert after.status_code == 401
 
 
-@pytest.mark.parametrize("token", ["", "unknown-token", "x" * 500])
+@pytest.mark.parametrize("token", ["", "unknown-token", "x" * 500, "nul\x00token", "\x00"])
 def test_an_unknown_refresh_token_is_a_401(api: Api, token: str) -> None:
     assert api.post(REFRESH, {"refresh_token": token}).status_code == 401
     assert api.post(LOGOUT, {"refresh_token": token}).status_code == 401

@@ -76,6 +76,16 @@ def test_percent_and_underscore_match_only_themselves(
     assert [user["email"] for user in response.json()["data"]] == expected
 
 
+@pytest.mark.parametrize("search", ["%00", "ali%00ce", "alice%00"])
+def test_a_nul_in_the_search_matches_no_one(
+    api: Api, admin: Account, alice: Account, search: str
+) -> None:
+    response = api.get(f"{USERS}?search={search}", token=admin.access_token)
+
+    assert response.status_code == 200
+    assert response.json() == {"data": [], "pagination": {"page": 1, "limit": 20, "total": 0}}
+
+
 def test_an_empty_search_filters_nothing(api: Api, admin: Account, alice: Account) -> None:
     body = api.get(f"{USERS}?search=", token=admin.access_token).json()
 

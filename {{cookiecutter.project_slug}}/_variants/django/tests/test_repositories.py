@@ -92,6 +92,15 @@ def test_listing_escapes_like_wildcards() -> None:
     assert page.total == 1
 
 
+def test_a_nul_finds_no_one_and_never_reaches_the_database() -> None:
+    _add("ann@example.com", "Ann")
+
+    assert users.get_credentials("ann\x00@example.com") is None
+    assert users.get_credentials("\x00") is None
+    nothing = users.list(ListQuery(search="a\x00"))
+    assert (nothing.items, nothing.total) == ([], 0)
+
+
 def test_a_token_is_spent_once_only() -> None:
     user_id = _add("ann@example.com")
     tokens.add(_token(user_id, "h1"))

@@ -43,6 +43,9 @@ def test_an_email_is_taken_whatever_its_case(api: Api, alice: Account) -> None:
         ({**NEW_USER, "email": "not-an-address"}, "email"),
         ({**NEW_USER, "name": "   "}, "name"),
         ({**NEW_USER, "name": "x" * 101}, "name"),
+        ({**NEW_USER, "name": "nul\x00byte"}, "name"),
+        ({**NEW_USER, "name": "tab\there"}, "name"),
+        ({**NEW_USER, "email": "nul\x00@example.com"}, "email"),
         ({**NEW_USER, "password": "short"}, "password"),
         ({**NEW_USER, "password": "x" * 129}, "password"),
         ({**NEW_USER, "name": 42}, "name"),
@@ -68,6 +71,20 @@ def test_a_body_that_is_not_a_json_object_is_a_400_about_the_body(api: Api, raw:
 
     assert response.status_code == 400
     assert error_fields(response) == {"body"}
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "bell\x07", "line\nbreak", "trailing\n"])
+def test_a_name_with_a_control_character_is_refused_by_the_shared_rule(
+    api: Api, alice: Account, name: str
+) -> None:
+    sign_up = api.post(USERS, {**NEW_USER, "name": name})
+    change = api.patch(f"{USERS}/{alice.id}", {"name": name}, token=alice.access_token)
+
+    for response in (sign_up, change):
+        assert response.status_code == 400
+        assert response.json()["error"]["details"] == [
+            {"field": "name", "message": "must not contain control characters"}
+        ]
 
 
 def test_a_body_that_is_not_json_is_a_415(api: Api) -> None:

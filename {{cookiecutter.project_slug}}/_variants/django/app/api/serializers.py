@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -27,13 +28,22 @@ DIGITS = re.compile(r"[0-9]+")
 
 class StringField(serializers.CharField):
     """A JSON string, taken as it is: no numbers coerced to text, no trimming. Blank is
-    allowed here; the writable fields below refuse it."""
+    allowed here; the writable fields below refuse it.
+
+    DRF's own refusal of NUL characters is dropped, so that every framework answers alike:
+    the shared rules of app.core.validation refuse a NUL in a name or an e-mail, and the
+    repositories let a NUL in a login e-mail or a search match no one."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {"invalid": "must be a string"})
         kwargs.setdefault("trim_whitespace", False)
         kwargs.setdefault("allow_blank", True)
         super().__init__(**kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -47,8 +57,16 @@ class EmailField(StringField):
         super().__init__(allow_blank=False, **kwargs)
 
 
-# 1-100 characters once trimmed, which JSON Schema can only approximate.
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
+# 1-100 characters once trimmed, none of them a control character, at least one of them
+# neither a space nor a control character.
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": NAME_MAX,
+        "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$",
+    }
+)
 class NameField(StringField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_blank=False, **kwargs)

@@ -15,6 +15,8 @@ from app.users.models import User as UserModel
 EMAIL_TAKEN = "A user with this e-mail already exists"
 # Port field -> model field: the model keeps Django's name for the hash.
 COLUMNS = {"email": "email", "name": "name", "role": "role", "password_hash": "password"}
+# PostgreSQL text cannot hold NUL (psycopg refuses to send one), so no stored value contains one.
+NUL = "\x00"
 
 
 class DjangoUserRepository:
@@ -23,6 +25,8 @@ class DjangoUserRepository:
         return row.to_domain() if row else None
 
     def get_credentials(self, email: str) -> Credentials | None:
+        if NUL in email:
+            return None
         row = (
             UserModel.objects.alias(email_lower=Lower("email"))
             .filter(email_lower=email.lower())
@@ -70,6 +74,8 @@ class DjangoUserRepository:
     def list(self, query: ListQuery) -> Page[User]:
         rows = UserModel.objects.all()
         if query.search:
+            if NUL in query.search:
+                return Page(items=[], page=query.page, limit=query.limit, total=0)
             # Django escapes % and _ in `contains` lookups, so they match only themselves.
             rows = rows.filter(Q(name__icontains=query.search) | Q(email__icontains=query.search))
         total = rows.count()
