@@ -87,6 +87,38 @@ def test_a_name_with_a_control_character_is_refused_by_the_shared_rule(
         ]
 
 
+SIGN_UP_START = '{"email": "carol@example.com", "password": "correct horse battery staple", '
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"\\ud800": 1}',
+        SIGN_UP_START + '"name": "Carol \\udc00"}',
+        SIGN_UP_START + '"name": "Carol", "role": "\\ud800"}',
+        SIGN_UP_START + '"name": "Carol", "extra": ["\\udfff"]}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"a": ' * 100_000 + "1" + "}" * 100_000,
+    ],
+    ids=["key", "value", "choice", "nested", "deep-array", "deep-object"],
+)
+def test_a_body_python_cannot_hold_as_unicode_or_nest_is_a_400_about_the_body(
+    api: Api, raw: str
+) -> None:
+    for path in (USERS, "/api/v1/auth/login"):
+        response = api.post(path, raw=raw)
+
+        assert response.status_code == 400
+        assert error_fields(response) == {"body"}
+
+
+def test_an_escaped_surrogate_pair_is_one_character(api: Api) -> None:
+    response = api.post(USERS, raw=SIGN_UP_START + '"name": "Carol \\ud83d\\ude00"}')
+
+    assert response.status_code == 201
+    assert response.json()["data"]["name"] == "Carol \U0001f600"
+
+
 def test_a_body_that_is_not_json_is_a_415(api: Api) -> None:
     response = api.post(USERS, raw="email=a@b.c", content_type="application/x-www-form-urlencoded")
 
