@@ -47,6 +47,16 @@ def test_a_page_past_the_end_is_empty(api: Api, admin: Account) -> None:
     assert body["pagination"]["total"] == 1
 
 
+@pytest.mark.parametrize("page", [2**62, 2**64, 10**100])
+def test_a_page_whose_offset_no_database_integer_holds_is_empty(
+    api: Api, admin: Account, page: int
+) -> None:
+    body = api.get(f"{USERS}?page={page}&limit=100", token=admin.access_token).json()
+
+    assert body["data"] == []
+    assert body["pagination"] == {"page": page, "limit": 100, "total": 1}
+
+
 def test_search_matches_name_or_email_case_insensitively(api: Api, admin: Account) -> None:
     make_account("ann@example.com", name="Ann")
     make_account("joanna@example.com", name="Jo")

@@ -101,6 +101,14 @@ def test_a_nul_finds_no_one_and_never_reaches_the_database() -> None:
     assert (nothing.items, nothing.total) == ([], 0)
 
 
+def test_a_page_beyond_a_bigint_offset_is_empty() -> None:
+    _add("ann@example.com", "Ann")
+
+    page = users.list(ListQuery(page=2**62, limit=100))
+
+    assert (page.items, page.total) == ([], 1)
+
+
 def test_a_token_is_spent_once_only() -> None:
     user_id = _add("ann@example.com")
     tokens.add(_token(user_id, "h1"))
