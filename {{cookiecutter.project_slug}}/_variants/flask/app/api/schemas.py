@@ -1,7 +1,6 @@
 """Request and response schemas (marshmallow). They validate requests and, through
 flask-smorest, write the OpenAPI document. Field rules come from app.core.validation."""
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -41,13 +40,6 @@ class CheckedString(fields.String):
             raise ma.ValidationError(str(exc)) from None
 
 
-def printable_name(value: str) -> str:
-    # Control characters have no place in a name, and PostgreSQL text cannot hold a NUL.
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("must not contain control characters")
-    return normalize_name(value)
-
-
 def email_field(*, required: bool) -> CheckedString:
     return CheckedString(
         normalize_email,
@@ -58,7 +50,7 @@ def email_field(*, required: bool) -> CheckedString:
 
 def name_field(*, required: bool) -> CheckedString:
     return CheckedString(
-        printable_name,
+        normalize_name,
         required=required,
         metadata={"minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN, "example": "Ann"},
     )
