@@ -38,14 +38,16 @@ CASES = [
 @pytest.mark.parametrize(("dependency_set", "backend"), CASES)
 def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, baked_set) -> None:
     project = baked_set(dependency_set)
-    env = {"COVERAGE_FILE": str(project.path / f".coverage.{backend}")}
+    # On SQLite the suite must not see the services this process was given.
+    env: dict[str, str | None] = {
+        "COVERAGE_FILE": str(project.path / f".coverage.{backend}"),
+        "TEST_DATABASE_URL": None,
+        "TEST_REDIS_URL": None,
+    }
     if backend == "services":
         if dependency_set.database == "postgresql":
-            env["TEST_DATABASE_URL"] = (
-                postgres_url(f"suite_{dependency_set.id.replace('-', '_')}") or ""
-            )
-        env["TEST_REDIS_URL"] = redis_url(dependency_set) or ""
-    env = {k: v for k, v in env.items() if v}
+            env["TEST_DATABASE_URL"] = postgres_url(f"suite_{dependency_set.id.replace('-', '_')}")
+        env["TEST_REDIS_URL"] = redis_url(dependency_set)
     result = run(
         [str(project.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project.path,
