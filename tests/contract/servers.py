@@ -258,7 +258,14 @@ def start_server(
         redis_claim = overrides["REDIS_URL"] = claim_redis_database(bin_dir, project)
     full_env = server_environment(overrides)
     if migrate:
-        prepare_database(bin_dir, slug, project, full_env)
+        try:
+            prepare_database(bin_dir, slug, project, full_env)
+        except AssertionError:
+            for database_url in databases:
+                drop_postgres_database(database_url)
+            if redis_claim:
+                release_redis_database(bin_dir, project, redis_claim)
+            raise
     port = free_port()
     tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
     stdout_path = workdir / "stdout.log"
