@@ -70,10 +70,15 @@ def postgres_url(database: str) -> str | None:
     return base.rsplit("/", 1)[0] + f"/{database}"
 
 
-def redis_url(dependency_set: DependencySet, offset: int = 0) -> str | None:
-    """A Redis database number of its own for each set, so parallel runs do not meet."""
+# Redis databases 4-9 belong to the contract suite's servers; the suites take 10-15.
+SUITE_REDIS_DATABASES = range(10, 16)
+
+
+def redis_url(dependency_set: DependencySet) -> str | None:
+    """A Redis database of its own for each set's suite, so parallel runs never meet."""
     base = os.environ.get("TEST_REDIS_URL")
     if not base or dependency_set.use_redis != "y":
         return None
-    number = (dependency_sets().index(dependency_set) + offset) % 16
+    with_redis = [s for s in dependency_sets() if s.use_redis == "y"]
+    number = SUITE_REDIS_DATABASES[with_redis.index(dependency_set)]
     return base.rsplit("/", 1)[0] + f"/{number}" if base.count("/") > 2 else f"{base}/{number}"
