@@ -1,7 +1,6 @@
 """Request and response bodies. Requests forbid unknown fields and reuse the shared rules
 of app.core.validation; the JSON schemas describe those rules for the OpenAPI document."""
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -25,14 +24,6 @@ from app.core.validation import (
     normalize_name,
 )
 
-
-def _printable_name(value: str) -> str:
-    # Control characters have no place in a name, and PostgreSQL text cannot hold a NUL.
-    if any(unicodedata.category(char) == "Cc" for char in value):
-        raise ValueError("must not contain control characters")
-    return normalize_name(value)
-
-
 # What a client builds from these is accepted. The name's pattern is its rule exactly:
 # no control character, something besides white space. E-mail syntax has no exact
 # pattern, so the address's is a plain subset of what is accepted.
@@ -53,7 +44,7 @@ PASSWORD_SCHEMA = {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PAS
 ROLE_SCHEMA = {"type": "string", "enum": [role.value for role in Role]}
 
 Email = Annotated[str, AfterValidator(normalize_email), WithJsonSchema(EMAIL_SCHEMA)]
-Name = Annotated[str, AfterValidator(_printable_name), WithJsonSchema(NAME_SCHEMA)]
+Name = Annotated[str, AfterValidator(normalize_name), WithJsonSchema(NAME_SCHEMA)]
 Password = Annotated[str, AfterValidator(check_password), WithJsonSchema(PASSWORD_SCHEMA)]
 OptionalEmail = Annotated[Email | None, WithJsonSchema(EMAIL_SCHEMA)]
 OptionalName = Annotated[Name | None, WithJsonSchema(NAME_SCHEMA)]
