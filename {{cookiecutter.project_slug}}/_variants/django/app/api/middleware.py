@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from app.api.errors import json_error
 from app.api.rate_limits import RateLimiter
 from app.api.request_context import bind_request_id, unbind_request_id
-from app.core.errors import InternalError, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import InternalError, PayloadTooLarge, RateLimited, UnsupportedMediaType
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
 from app.core.request_id import HEADER as REQUEST_ID_HEADER
 from app.core.settings import get_settings
@@ -69,8 +69,8 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limiter = RateLimiter.for_request(request)
         usage = limiter.count()
-        if usage is not None and usage.exceeded:
-            response: HttpResponse = json_error(usage.error())
+        if usage is not None and not usage.allowed:
+            response: HttpResponse = json_error(RateLimited(usage.reset_seconds))
         else:
             response = self.get_response(request)
         if usage is not None:

@@ -1,12 +1,9 @@
 """The contract's three rate-limit tiers, counted in fixed one-minute windows by `limits`."""
 
-import math
 import time
-from dataclasses import dataclass
 
-import jwt
 import structlog
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
@@ -15,55 +12,36 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response
 from app.core.errors import RateLimited
-from app.core.http import API_PREFIX, UNLIMITED_PATHS, bearer_token
+from app.core.http import bearer_token
+from app.core.rate_limits import Tier, Usage, tiers_for, tightest
 from app.core.security import TokenCodec
+from app.core.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
-LOGIN_PATH = f"{API_PREFIX}/auth/login"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The tier with the fewest requests left, as the RateLimit-* headers describe it."""
-
-    allowed: bool
-    limit: int
-    remaining: int
-    reset_seconds: int
-
-    def headers(self) -> dict[str, str]:
-        return {
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(self.reset_seconds),
-        }
-
 
 class RateLimits:
-    def __init__(self, storage: Storage, *, per_ip: int, per_user: int, login: int) -> None:
+    def __init__(self, storage: Storage, settings: Settings) -> None:
         self._limiter = FixedWindowRateLimiter(storage)
-        self._per_ip = RateLimitItemPerMinute(per_ip)
-        self._per_user = RateLimitItemPerMinute(per_user)
-        self._login = RateLimitItemPerMinute(login)
+        self._settings = settings
 
-    async def hit(self, ip: str, user_id: str | None, is_login: bool) -> Verdict:
+    def tiers(self, method: str, path: str, ip: str, user_id: str | None) -> list[Tier]:
+        return tiers_for(self._settings, method=method, path=path, ip=ip, user_id=user_id)
+
+    async def hit(self, tiers: list[Tier]) -> Usage:
         """Counts the request against every tier it falls under."""
-        tiers: list[tuple[RateLimitItem, str, str]] = [(self._per_ip, "ip", ip)]
-        if user_id is not None:
-            tiers.append((self._per_user, "user", user_id))
-        if is_login:
-            tiers.append((self._login, "login", ip))
-        allowed = True
-        windows: list[tuple[int, int, int]] = []  # (remaining, limit, seconds to reset)
-        now = time.time()
-        for item, tier, identity in tiers:
-            allowed = await self._limiter.hit(item, tier, identity) and allowed
-            stats = await self._limiter.get_window_stats(item, tier, identity)
-            reset = min(item.get_expiry(), max(0, math.ceil(stats.reset_time - now)))
-            windows.append((stats.remaining, item.amount, reset))
-        remaining, limit, reset_seconds = min(windows)
-        return Verdict(allowed, limit, remaining, reset_seconds)
+        return tightest([await self._hit(tier) for tier in tiers])
+
+    async def _hit(self, tier: Tier) -> Usage:
+        item = RateLimitItemPerMinute(tier.per_minute, namespace=tier.name)
+        allowed = await self._limiter.hit(item, tier.identity)
+        stats = await self._limiter.get_window_stats(item, tier.identity)
+        return Usage.of(
+            tier,
+            allowed=allowed,
+            remaining=stats.remaining,
+            seconds_left=stats.reset_time - time.time(),
+        )
 
 
 class RateLimitMiddleware:
@@ -75,14 +53,22 @@ class RateLimitMiddleware:
         self._codec = codec
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        ip = client[0] if client else "unknown"
-        is_login = scope["method"] == "POST" and scope["path"] == LOGIN_PATH
+        token = bearer_token(Headers(scope=scope).get("authorization"))
+        tiers = self._limits.tiers(
+            scope["method"],
+            scope["path"],
+            client[0] if client else "unknown",
+            self._codec.signed_subject(token) if token else None,
+        )
+        if not tiers:
+            await self.app(scope, receive, send)
+            return
         try:
-            verdict = await self._limits.hit(ip, self._user_of(scope), is_login)
+            verdict = await self._limits.hit(tiers)
         except (StorageError, OSError) as exc:
             # Like the cache, the limits fail open when their store is unreachable.
             logger.warning("rate_limit_unavailable", error=type(exc).__name__)
@@ -100,21 +86,3 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-    def _user_of(self, scope: Scope) -> str | None:
-        """The subject of a bearer token whose signature verifies, expired or not; no
-        database is touched. Whether the token is otherwise valid is the route's concern."""
-        token = bearer_token(Headers(scope=scope).get("authorization"))
-        if token is None:
-            return None
-        try:
-            claims = jwt.decode(
-                token,
-                self._codec.secret,
-                algorithms=[self._codec.algorithm],
-                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
-            )
-        except jwt.PyJWTError:
-            return None
-        subject = claims.get("sub")
-        return subject if isinstance(subject, str) else None

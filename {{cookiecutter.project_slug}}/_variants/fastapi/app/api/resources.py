@@ -38,12 +38,7 @@ class Resources:
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             cache=cache,
-            rate_limits=RateLimits(
-                cache.rate_limit_storage(),
-                per_ip=settings.rate_limit_per_ip,
-                per_user=settings.rate_limit_per_user,
-                login=settings.rate_limit_login,
-            ),
+            rate_limits=RateLimits(cache.rate_limit_storage(), settings),
             hasher=PasswordHasher(),
             codec=TokenCodec(
                 secret=settings.secret_key(),

@@ -3,24 +3,15 @@ way out the rate-limit, security and X-Request-ID headers and one JSON log line.
 
 import time
 
-import jwt
 import structlog
 from flask import Flask, Response, g, request
 
 from app.api.wiring import components
 from app.core import request_id
 from app.core.errors import PayloadTooLarge, RateLimited, UnsupportedMediaType
-from app.core.http import (
-    API_PREFIX,
-    MAX_BODY_BYTES,
-    SECURITY_HEADERS,
-    UNLIMITED_PATHS,
-    bearer_token,
-    is_json_content_type,
-)
-from app.ratelimit import Tier
+from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, bearer_token, is_json_content_type
+from app.core.rate_limits import tiers_for
 
-LOGIN_PATH = f"{API_PREFIX}/auth/login"
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 request_log = structlog.get_logger("app.request")
@@ -46,44 +37,19 @@ def _start() -> None:
     structlog.contextvars.bind_contextvars(request_id=current_request_id())
 
 
-def _rate_limit_tiers() -> list[Tier]:
-    settings = components().settings
-    client_ip = request.remote_addr or "unknown"
-    tiers = [Tier("ip", settings.rate_limit_per_ip, client_ip)]
-    user = _signed_subject(bearer_token(request.headers.get("Authorization")))
-    if user is not None:
-        tiers.append(Tier("user", settings.rate_limit_per_user, user))
-    if request.method == "POST" and request.path == LOGIN_PATH:
-        tiers.append(Tier("login", settings.rate_limit_login, client_ip))
-    return tiers
-
-
-def _signed_subject(token: str | None) -> str | None:
-    """The subject of a token whose signature verifies, expired or not, without touching
-    the database: whether the token is otherwise valid is the view's concern."""
-    if token is None:
-        return None
-    codec = components().codec
-    try:
-        claims = jwt.decode(
-            token,
-            codec.secret,
-            algorithms=[codec.algorithm],
-            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
-        )
-    except jwt.PyJWTError:
-        return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
-
-
 def _count_against_rate_limits() -> None:
-    if request.path in UNLIMITED_PATHS:
-        return
-    verdict = components().limiter.hit(_rate_limit_tiers())
-    g.rate_limit = verdict
-    if verdict is not None and not verdict.allowed:
-        raise RateLimited(verdict.reset_seconds)
+    token = bearer_token(request.headers.get("Authorization"))
+    tiers = tiers_for(
+        components().settings,
+        method=request.method,
+        path=request.path,
+        ip=request.remote_addr or "unknown",
+        user_id=components().codec.signed_subject(token) if token else None,
+    )
+    usage = components().limiter.hit(tiers)
+    g.rate_limit = usage
+    if usage is not None and not usage.allowed:
+        raise RateLimited(usage.reset_seconds)
 
 
 def _check_body() -> None:
@@ -104,9 +70,9 @@ def _check_body() -> None:
 
 
 def _finish(response: Response) -> Response:
-    verdict = g.get("rate_limit")
-    if verdict is not None:
-        response.headers.update(verdict.headers())
+    usage = g.get("rate_limit")
+    if usage is not None:
+        response.headers.update(usage.headers())
     if components().settings.is_production:
         response.headers.update(SECURITY_HEADERS)
     response.headers[request_id.HEADER] = current_request_id()

@@ -1,0 +1,71 @@
+"""The contract's three rate-limit tiers: which apply to a request, and which one its
+RateLimit-* headers describe. Each framework counts hits with its own library."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.core.http import API_PREFIX, UNLIMITED_PATHS
+from app.core.settings import Settings
+
+WINDOW_SECONDS = 60
+LOGIN_PATH = f"{API_PREFIX}/auth/login"
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One limit on one client, e.g. 100 a minute for user 42."""
+
+    name: str
+    identity: str
+    per_minute: int
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A tier's count after this request."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    @classmethod
+    def of(cls, tier: Tier, *, allowed: bool, remaining: int, seconds_left: float) -> "Usage":
+        return cls(
+            allowed=allowed,
+            limit=tier.per_minute,
+            remaining=max(0, remaining),
+            reset_seconds=min(WINDOW_SECONDS, max(1, math.ceil(seconds_left))),
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+
+
+def tiers_for(
+    settings: Settings, *, method: str, path: str, ip: str, user_id: str | None
+) -> list[Tier]:
+    """Every request but the health checks counts per IP; one with a bearer token whose
+    signature verifies also counts for its user; a login also counts as a login attempt."""
+    if path in UNLIMITED_PATHS:
+        return []
+    tiers = [Tier("ip", ip, settings.rate_limit_per_ip)]
+    if user_id is not None:
+        tiers.append(Tier("user", user_id, settings.rate_limit_per_user))
+    if method == "POST" and path == LOGIN_PATH:
+        tiers.append(Tier("login", ip, settings.rate_limit_login))
+    return tiers
+
+
+def tightest(usages: Sequence[Usage]) -> Usage:
+    """The tier the headers describe: of those that refused, the one that frees up last
+    (so Retry-After is honest); otherwise the one with the fewest requests left."""
+    refused = [usage for usage in usages if not usage.allowed]
+    if refused:
+        return max(refused, key=lambda usage: usage.reset_seconds)
+    return min(usages, key=lambda usage: (usage.remaining, -usage.reset_seconds))
