@@ -97,8 +97,9 @@ def test_login_is_limited_per_ip(limited_api: Api) -> None:
     api = limited_api
     account_email = unique_email("limited")
     assert_status(api.sign_up(account_email), 201)
-    with_room_in_the_window(lambda: api.client.get("/api/v1/openapi.json"))
-    attempts = [api.login(account_email, "wrong password!!") for _ in range(LOGIN_LIMIT)]
+    # The first attempt reports the login tier, whose window may be aligned to the clock.
+    attempts = [with_room_in_the_window(lambda: api.login(account_email, "wrong password!!"))]
+    attempts += [api.login(account_email, "wrong password!!") for _ in range(LOGIN_LIMIT - 1)]
     for number, response in enumerate(attempts, start=1):
         assert_error(response, 401, "unauthorized")
         assert limits(response)[:2] == (LOGIN_LIMIT, LOGIN_LIMIT - number)
