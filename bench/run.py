@@ -96,8 +96,10 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def milliseconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * UNITS[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise ValueError(f"not a wrk latency: {text!r}")
+    return float(found.group(1)) * UNITS[found.group(2)]
 
 
 def wrk(url: str, token: str | None, seconds: float, connections: int) -> Measurement:
@@ -105,12 +107,19 @@ def wrk(url: str, token: str | None, seconds: float, connections: int) -> Measur
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    try:
+        return parse_wrk(out)
+    except (AttributeError, ValueError) as exc:
+        raise SystemExit(f"{' '.join(command)}: unexpected output ({exc})\n{out}") from None
+
+
+def parse_wrk(out: str) -> Measurement:
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Measurement(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=milliseconds(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        p99_ms=milliseconds(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)),  # type: ignore[union-attr]
         errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
     )
 
