@@ -3,13 +3,20 @@
 import json
 import re
 import sys
+from pathlib import Path
 
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+# The answers as given, before cookiecutter rendered them (it renders extra context and
+# --no-input answers as templates); absent when a tool such as cruft renders stored answers.
+GIVEN = json.loads(r'''{{ _cookiecutter | default({}) | tojson }}''')
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 # Free text lands in TOML, YAML, Markdown and HTML: keep out what would need escaping there.
 FORBIDDEN_IN_TEXT = set('{}%<>"\\`$')
+# Jinja openers, spelled so that this file, itself rendered by Jinja, holds none.
+TEMPLATE_SYNTAX = re.compile(r"[{](?:[{]|%|#)")
+FREE_TEXT = ("project_name", "project_slug", "description", "author_name", "author_email")
 # (answers that together cannot work, why)
 UNSUPPORTED = (
     (
@@ -18,6 +25,28 @@ UNSUPPORTED = (
         "and a SQLite file inside a container is lost with it.",
     ),
 )
+
+
+def shown(value: str) -> str:
+    """A value for a one-line message: quoted, escaped, and cut if long."""
+    return repr(value) if len(value) <= 60 else f"{value[:60]!r}..."
+
+
+def template_error(answers: dict[str, str], given: dict[str, object]) -> str | None:
+    """An answer that held template syntax was evaluated, not taken literally."""
+    defaults = template_defaults(answers)
+    for field in FREE_TEXT:
+        value = given.get(field)
+        if isinstance(value, str) and TEMPLATE_SYNTAX.search(value) and value != defaults[field]:
+            return (
+                f"{field} must be plain text, not a template: {shown(value)} "
+                f"would have become {shown(answers[field])}."
+            )
+    return None
+
+
+def template_defaults(answers: dict[str, str]) -> dict[str, object]:
+    return json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
 
 
 def text_error(field: str, value: str, max_length: int) -> str | None:
@@ -30,7 +59,11 @@ def text_error(field: str, value: str, max_length: int) -> str | None:
     return None
 
 
-def first_error(answers: dict[str, str]) -> str | None:
+def first_error(answers: dict[str, str], given: dict[str, object]) -> str | None:
+    if given:
+        error = template_error(answers, given)
+        if error:
+            return error
     for field, max_length in (("project_name", 80), ("author_name", 100), ("description", 200)):
         error = text_error(field, answers[field], max_length)
         if error:
@@ -38,12 +71,12 @@ def first_error(answers: dict[str, str]) -> str | None:
     slug = answers["project_slug"]
     if not SLUG.match(slug) or len(slug) > 50:
         return (
-            f"project_slug {slug!r} must be 1-50 lower-case letters, digits and single hyphens, "
+            f"project_slug {shown(slug)} must be 1-50 lower-case letters, digits and single hyphens, "
             "starting with a letter."
         )
     email = answers["author_email"]
     if len(email) > 254 or not EMAIL.match(email):
-        return f"author_email {email!r} is not a valid e-mail address."
+        return f"author_email {shown(email)} is not a valid e-mail address."
     for combination, why in UNSUPPORTED:
         if all(answers[field] == value for field, value in combination.items()):
             return why
@@ -51,7 +84,7 @@ def first_error(answers: dict[str, str]) -> str | None:
 
 
 if __name__ == "__main__":
-    error = first_error(ANSWERS)
+    error = first_error(ANSWERS, GIVEN)
     if error:
         print(f"ERROR: {error}", file=sys.stderr)
         sys.exit(1)

@@ -1,11 +1,13 @@
 """Bad answers stop the bake with one sentence naming the field, and write nothing."""
 
+import json
+import tomllib
 from pathlib import Path
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
+from cookiecutter.exceptions import CookiecutterException, FailedHookException
 
-from tests.baking import bake
+from tests.baking import bake, output_of, run
 from tests.matrix import combination_id, rejected, unsupported
 
 BAD_ANSWERS = [
@@ -60,3 +62,73 @@ def test_a_plain_name_gives_a_valid_slug_and_a_working_bake(name: str, tmp_path:
     assert project.parent == tmp_path
     assert (project / "pyproject.toml").is_file()
     assert project.name.replace("-", "").isalnum()
+
+
+HOSTILE = {
+    "empty": "",
+    "parent-path": "../x",
+    "slash": "a/b",
+    "backslash": "a\\b",
+    "single-quote": "it's",
+    "double-quote": 'say "hi"',
+    "jinja-expression": "{{ 7*7 }}",
+    "jinja-block": "{% raw %}",
+    "very-long": "x" * 10_000,
+    "accents": "Café Ünïcode",
+    "emoji": "Rocket 🚀",
+    "right-to-left": "مرحبا بالعالم",
+    "nul": "a\x00b",
+    "control": "a\x1bb",
+}
+FREE_TEXT = ["project_name", "project_slug", "description", "author_name", "author_email"]
+# Slugs cookiecutter fails on itself while making the project folder, before any hook can
+# speak: empty (the output folder itself, also what "{% raw %}" renders to), too long for
+# a file name, or holding a NUL. Its own one-line error then stands.
+FAILS_BEFORE_THE_HOOKS = {"empty", "jinja-block", "very-long", "nul"}
+
+
+def written_as_given(project: Path, field: str) -> list[object]:
+    """Where the baked project holds that answer, as read back from each file."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    facts = json.loads((project / "app" / "core" / "project.json").read_text())
+    return {
+        "project_name": [
+            facts["name"],
+            (project / "README.md").read_text().splitlines()[0].removeprefix("# "),
+        ],
+        "project_slug": [project.name, pyproject["name"], facts["slug"]],
+        "description": [pyproject["description"], facts["description"]],
+        "author_name": [pyproject["authors"][0]["name"]],
+        "author_email": [pyproject["authors"][0]["email"]],
+    }[field]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+@pytest.mark.parametrize("field", FREE_TEXT)
+def test_a_hostile_answer_is_refused_in_one_line_or_baked_literally(
+    field: str, label: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    value = HOSTILE[label]
+    output = tmp_path / "output"
+    try:
+        project = bake({field: value}, output)
+    except (CookiecutterException, OSError, ValueError) as refused:
+        if field == "project_slug" and label in FAILS_BEFORE_THE_HOOKS:
+            assert str(refused).strip() and "\n" not in str(refused).strip(), refused
+        else:
+            assert isinstance(refused, FailedHookException), refused
+            errors = [
+                line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")
+            ]
+            assert len(errors) == 1 and errors[0].startswith(f"ERROR: {field} "), errors
+        assert not [path for path in output.rglob("*") if not path.is_dir()]
+        if not (field == "project_slug" and label == "slash"):
+            # cookiecutter makes "a/" for the slug "a/b" before the hook refuses it, and
+            # removes only "a/b".
+            assert list(output.iterdir()) == []
+    else:
+        assert project.parent == output
+        assert all(found == value for found in written_as_given(project, field))
+        result = run(["ruff", "check", "--no-cache", "."], cwd=project)
+        assert result.returncode == 0, output_of(result)
+    assert list(tmp_path.iterdir()) == [output], "written beside the output folder"
