@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from app.core.http import MAX_BODY_BYTES
 from app.core.logging import configure_logging
-from tests.helpers import assert_error, client_for, fields_of
+from app.main import create_app
+from tests.conftest import MakeSettings
+from tests.helpers import PASSWORD, assert_error, client_for, fields_of
 
 
 async def test_an_unknown_route_is_404(client: httpx.AsyncClient) -> None:
@@ -103,6 +105,17 @@ async def test_an_unhandled_exception_is_a_bare_500_logged_with_its_trace(
     assert "RuntimeError: secret internals" in failure["exception"]
     access = next(log for log in logs if log["event"] == "request")
     assert access["status"] == 500
+
+
+async def test_an_unreachable_database_is_a_503(make_settings: MakeSettings) -> None:
+    app = create_app(make_settings(database_url="sqlite:////nonexistent/dir/app.db"))
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        response = await client.post(
+            "/api/v1/users", json={"email": "ann@example.com", "name": "Ann", "password": PASSWORD}
+        )
+
+    assert_error(response, 503, "unavailable")
+    assert "Traceback" not in response.text
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,12 @@
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
@@ -14,13 +17,19 @@ from app.core.errors import (
     AppError,
     FieldError,
     NotFound,
+    Unavailable,
     ValidationFailed,
     error_body,
     error_for_status,
 )
 from app.core.request_id import request_id_from
 
+logger = structlog.get_logger(__name__)
+
 STATE_REQUEST_ID = "request_id"
+# The database cannot be reached or used right now: a lost connection, a refused one, an
+# exhausted pool. The client may retry; the pool reconnects by itself once it can.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -77,6 +86,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             response.headers["Allow"] = allowed_methods(app, request.scope)
         return response
+
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.warning("database_unavailable", error=type(exc).__name__)
+        return error_response(Unavailable(), request.scope)
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error_class, database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
