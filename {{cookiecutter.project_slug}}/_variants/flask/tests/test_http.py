@@ -2,6 +2,7 @@
 the OpenAPI document and the request log."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,18 @@ class TestErrors:
 
         assert unknown.status_code == 404
         assert wrong_method.status_code == 405
+
+    def test_an_unreachable_database_is_a_503(self, make_app: AppFactory, tmp_path: Path) -> None:
+        app = make_app(database_url=f"sqlite:///{tmp_path}/missing/dir/app.db")
+
+        response = app.test_client().post(
+            "/api/v1/users",
+            json={"email": "ann@example.com", "name": "Ann", "password": "a long password"},
+        )
+
+        assert response.status_code == 503
+        assert error_of(response)["code"] == "unavailable"
+        assert "Traceback" not in response.get_data(as_text=True)
 
     def test_an_unexpected_error_is_a_500_without_details_and_is_logged(
         self, make_app: AppFactory, capsys: pytest.CaptureFixture[str]

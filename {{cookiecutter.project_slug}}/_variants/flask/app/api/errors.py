@@ -1,9 +1,12 @@
 """One envelope for every error: the catalogue's AppErrors, Werkzeug's own HTTP errors
-(404, 405, 413...) and anything unexpected, which is logged with its stack trace."""
+(404, 405, 413...), an unreachable database (503) and anything unexpected, which is
+logged with its stack trace."""
 
 import logging
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.api.arguments import body_error
@@ -11,6 +14,7 @@ from app.api.hooks import current_request_id
 from app.core.errors import (
     AppError,
     InternalError,
+    Unavailable,
     ValidationFailed,
     error_body,
     error_for_status,
@@ -18,10 +22,16 @@ from app.core.errors import (
 
 logger = logging.getLogger(__name__)
 
+# The database cannot be reached or used right now: a lost connection, a refused one, an
+# exhausted pool. The client may retry; the pool reconnects by itself once it can.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, _database_unavailable)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -41,6 +51,11 @@ def _http_error(exc: HTTPException) -> Response:
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
+
+
+def _database_unavailable(exc: Exception) -> Response:
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return error_response(Unavailable())
 
 
 def _unexpected_error(exc: Exception) -> Response:
