@@ -2,9 +2,11 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher as Argon2Hasher
@@ -15,6 +17,7 @@ from app.core.errors import INVALID_TOKEN, Unauthorized
 
 ACCESS_TOKEN_TYPE = "access"
 REFRESH_TOKEN_BYTES = 32  # 256 bits
+TOKENS_REMEMBERED = 4096
 
 
 class PasswordHasher:
@@ -64,40 +67,59 @@ class TokenCodec:
         return jwt.encode(claims, self.secret, algorithm=self.algorithm)
 
     def decode_access(self, token: str) -> Principal:
-        try:
-            claims = jwt.decode(
-                token,
-                self.secret,
-                algorithms=[self.algorithm],
-                issuer=self.issuer,
-                options={"require": ["sub", "role", "type", "iat", "exp", "jti", "iss"]},
-            )
-        except jwt.PyJWTError:
-            raise Unauthorized(INVALID_TOKEN) from None
-        subject = claims["sub"]
-        if (
-            claims["type"] != ACCESS_TOKEN_TYPE
-            or not isinstance(subject, str)
-            or not subject.isdigit()
-            or claims["role"] not in {role.value for role in Role}
-        ):
+        principal, expires_at = _accepted_access(token, self.secret, self.issuer, self.algorithm)
+        if time.time() >= expires_at:
             raise Unauthorized(INVALID_TOKEN)
-        return Principal(user_id=int(subject), role=Role(claims["role"]))
+        return principal
 
     def signed_subject(self, token: str) -> str | None:
         """The `sub` of a token whose signature verifies, expired or not: enough to count
         a request against its user's rate limit without touching the database."""
-        try:
-            claims = jwt.decode(
-                token,
-                self.secret,
-                algorithms=[self.algorithm],
-                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
-            )
-        except jwt.PyJWTError:
-            return None
-        subject = claims.get("sub")
-        return subject if isinstance(subject, str) else None
+        return _signed_subject(token, self.secret, self.algorithm)
+
+
+# A client sends the same access token with every request for its lifetime, and decoding
+# one costs more than the rest of a cached read. So each is checked once per process:
+# once accepted, only its expiry can change that; a refusal is never remembered.
+@lru_cache(maxsize=TOKENS_REMEMBERED)
+def _accepted_access(
+    token: str, secret: str, issuer: str, algorithm: str
+) -> tuple[Principal, float]:
+    """The principal of an access token valid now, and when it expires; else a 401."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[algorithm],
+            issuer=issuer,
+            options={"require": ["sub", "role", "type", "iat", "exp", "jti", "iss"]},
+        )
+    except jwt.PyJWTError:
+        raise Unauthorized(INVALID_TOKEN) from None
+    subject = claims["sub"]
+    if (
+        claims["type"] != ACCESS_TOKEN_TYPE
+        or not isinstance(subject, str)
+        or not subject.isdigit()
+        or claims["role"] not in {role.value for role in Role}
+    ):
+        raise Unauthorized(INVALID_TOKEN)
+    return Principal(user_id=int(subject), role=Role(claims["role"])), float(claims["exp"])
+
+
+@lru_cache(maxsize=TOKENS_REMEMBERED)
+def _signed_subject(token: str, secret: str, algorithm: str) -> str | None:
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[algorithm],
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+        )
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None
 
 
 def new_refresh_token() -> str:
