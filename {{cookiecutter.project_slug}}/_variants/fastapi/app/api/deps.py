@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the one place where services meet their repositories and cache."""
+"""FastAPI dependencies: the one place where services meet their repositories and cache.
+
+Each is `async def` even when it awaits nothing: FastAPI runs a plain `def` dependency in
+a worker thread, a hand-off that costs more than the dependency itself.
+"""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -40,7 +44,7 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_user_service(session: SessionDep, resources: ResourcesDep) -> UserService:
+async def get_user_service(session: SessionDep, resources: ResourcesDep) -> UserService:
     return UserService(
         SqlUserRepository(session),
         resources.cache,
@@ -52,7 +56,7 @@ def get_user_service(session: SessionDep, resources: ResourcesDep) -> UserServic
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 
 
-def get_auth_service(
+async def get_auth_service(
     session: SessionDep, users: UserServiceDep, resources: ResourcesDep
 ) -> AuthService:
     return AuthService(
@@ -91,7 +95,7 @@ class Caller:
         return await self.principal()
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     auth: AuthServiceDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -99,7 +103,7 @@ def get_caller(
     return Caller(auth, request.headers.get("authorization"))
 
 
-def get_optional_caller(request: Request, auth: AuthServiceDep) -> Caller:
+async def get_optional_caller(request: Request, auth: AuthServiceDep) -> Caller:
     return Caller(auth, request.headers.get("authorization"))
 
 
