@@ -3,7 +3,9 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import structlog
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -17,15 +19,21 @@ from app.core.errors import (
     MethodNotAllowed,
     NotFound,
     Unauthorized,
+    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
     error_body,
     error_for_status,
 )
 
+logger = structlog.get_logger(__name__)
+
 BODY_FIELD = "body"
 # DRF's name for errors that belong to the whole object rather than to one field.
 NON_FIELD_KEYS = frozenset({"non_field_errors", "detail"})
+# The database cannot be reached or used right now. The client may retry; the next
+# request's health check replaces the broken connection once the database answers.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def json_error(error: AppError) -> JsonResponse:
@@ -88,6 +96,9 @@ def as_app_error(exc: Exception) -> AppError | None:
 def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER. Anything unexpected is left to ErrorMiddleware (a logged 500)."""
     error = as_app_error(exc)
+    if error is None and isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("database_unavailable", error=type(exc).__name__)
+        error = Unavailable()
     if error is None:
         return None
     return Response(
