@@ -2,6 +2,7 @@
 to cut a server off from PostgreSQL, and a steady stream of requests to watch through it.
 Everything listens on loopback only."""
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -56,7 +57,6 @@ class TcpProxy:
         for connection in connections:
             close(connection)
 
-
     def _accept(self, listener: socket.socket) -> None:
         while self._accepting.is_set():
             try:
@@ -89,10 +89,8 @@ class TcpProxy:
 
 def close(connection: socket.socket) -> None:
     # shutdown wakes a thread blocked in recv on it, which close alone does not.
-    try:
+    with contextlib.suppress(OSError):
         connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     connection.close()
 
 

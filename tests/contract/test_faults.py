@@ -9,13 +9,12 @@
   through the other, rate limits are counted across both, a spent refresh token is spent
   for both.
 
-They need PostgreSQL and Redis (TEST_DATABASE_URL and TEST_REDIS_URL) and start a
-redis-server of their own, on a free loopback port.
+They need PostgreSQL and Redis (TEST_DATABASE_URL and TEST_REDIS_URL); the Redis test
+starts a redis-server of its own, and the proxy listens on a free loopback port.
 """
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from itertools import cycle
 from urllib.parse import urlsplit, urlunsplit
@@ -27,7 +26,6 @@ from tests.baking import postgres_url
 from tests.contract.conftest import Launch, server_params, stop_cleanly
 from tests.contract.faults import RedisServer, SteadyLoad, TcpProxy, poll
 from tests.contract.helpers import (
-    LOGIN,
     ME,
     REFRESH,
     USERS,
@@ -37,7 +35,6 @@ from tests.contract.helpers import (
     assert_token_pair,
     marker,
     new_client,
-    unique_email,
 )
 from tests.contract.servers import (
     GENEROUS_LIMITS,
@@ -111,10 +108,17 @@ def test_redis_killed_under_load_fails_open_and_comes_back(
             admin = api.admin()
             account = api.account(name="Steady Reader")
             path = api.user_path(account.id)
+
+            def read_user(http: httpx.Client) -> httpx.Response:
+                response = http.get(path, headers=account.auth)
+                if response.status_code == 200:
+                    assert response.json()["data"]["name"] == "Steady Reader", response.text
+                return response
+
             reads = [
-                lambda c: c.get(path, headers=account.auth),
-                lambda c: c.get(USERS, params={"limit": 5}, headers=admin.auth),
-                lambda c: c.get(ME, headers=account.auth),
+                read_user,
+                lambda http: http.get(USERS, params={"limit": 5}, headers=admin.auth),
+                lambda http: http.get(ME, headers=account.auth),
             ]
 
             with SteadyLoad(live.url, reads) as load:
@@ -124,7 +128,6 @@ def test_redis_killed_under_load_fails_open_and_comes_back(
             assert not load.failures(), "every read is served while Redis is down:\n" + "\n".join(
                 load.failures()[:10]
             )
-            assert client.get(path, headers=account.auth).json()["data"]["name"] == "Steady Reader"
 
             ready = client.get("/health/ready")
             assert_error(ready, 503, "unavailable", extra_keys=READINESS)
@@ -157,3 +160,168 @@ def test_redis_killed_under_load_fails_open_and_comes_back(
             assert_status(client.get(path, headers=account.auth), 200)
     finally:
         stop_cleanly(live)
+
+
+# PostgreSQL cut off, and reachable again.
+
+
+@pytest.fixture
+def database_proxy() -> Iterator[TcpProxy]:
+    upstream = urlsplit(os.environ["TEST_DATABASE_URL"])
+    proxy = TcpProxy((upstream.hostname or "127.0.0.1", upstream.port or 5432))
+    proxy.start()
+    yield proxy
+    proxy.cut()
+
+
+def through(proxy: TcpProxy, database_url: str) -> str:
+    """The same database, reached through the proxy."""
+    parts = urlsplit(database_url)
+    credentials, _, _ = parts.netloc.rpartition("@")
+    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
+def test_database_cut_off_is_503_and_recovers_without_a_restart(
+    dependency_set, launch: Launch, database_proxy: TcpProxy
+) -> None:
+    direct = postgres_url(f"contract_faults_{dependency_set.framework}_{os.getpid()}")
+    assert direct
+    try:
+        live = launch(
+            dependency_set,
+            "database-outage",
+            env=GENEROUS_LIMITS,
+            database=through(database_proxy, direct),
+        )
+    except BaseException:
+        drop_postgres_database(direct)
+        raise
+    live.databases.append(direct)
+    try:
+        with new_client(live.url) as client:
+            api = Api(client, issuer=live.slug)
+            admin = api.admin()
+            account = api.account()
+
+            def calls() -> list[httpx.Response]:
+                """Calls that need the database: a sign-up, a login, an uncached list page."""
+                return [
+                    api.sign_up(),
+                    api.login(account.email),
+                    client.get(USERS, params={"search": marker()}, headers=admin.auth),
+                ]
+
+            for response in calls():
+                assert response.status_code < 300, response.text
+
+            database_proxy.cut()
+            # Several rounds, so that more than one worker meets the outage.
+            for _ in range(3):
+                ready = client.get("/health/ready")
+                assert_error(ready, 503, "unavailable", extra_keys=READINESS)
+                assert ready.json()["status"] == "error"
+                assert ready.json()["checks"] == {"database": "error", "cache": "ok"}
+                for response in calls():
+                    assert_error(response, 503, "unavailable")
+
+            database_proxy.restore()
+
+            def recovered() -> str | None:
+                ready = client.get("/health/ready")
+                if ready.status_code != 200:
+                    return f"/health/ready answered {ready.status_code}: {ready.text}"
+                for response in calls():
+                    if response.status_code >= 300:
+                        return f"{response.request.url.path} answered {response.text}"
+                return None
+
+            poll(recovered, RECOVERY_SECONDS)
+            for _ in range(2):
+                assert_status(client.get("/health/ready"), 200)
+                for response in calls():
+                    assert response.status_code < 300, response.text
+    finally:
+        stop_cleanly(live)
+
+
+# Two servers of one service, sharing PostgreSQL and Redis.
+
+
+@pytest.fixture(scope="module", params=SERVICE_PARAMS)
+def pair(request: pytest.FixtureRequest, launch: Launch) -> Iterator[tuple[Api, Api]]:
+    env = {**GENEROUS_LIMITS, "RATE_LIMIT_PER_IP": str(PAIR_IP_LIMIT)}
+    first = launch(request.param, "pair-first", env=env)
+    try:
+        # The first server's database (migrated, with its admin) and Redis database.
+        assert first.redis_claim
+        second = launch(
+            request.param,
+            "pair-second",
+            env={**env, "REDIS_URL": first.redis_claim},
+            database=first.databases[0],
+            migrate=False,
+        )
+        try:
+            with new_client(first.url) as one, new_client(second.url) as other:
+                yield Api(one, issuer=first.slug), Api(other, issuer=second.slug)
+        finally:
+            stop_cleanly(second)
+    finally:
+        stop_cleanly(first)
+
+
+def test_a_write_through_one_server_is_read_through_the_other(pair: tuple[Api, Api]) -> None:
+    one, other = pair
+    admin = one.admin()
+    tag = marker()
+    account = one.account(name=f"First {tag}")
+    path = one.user_path(account.id)
+
+    def names_seen(api: Api) -> list[str]:
+        single = api.client.get(path, headers=account.auth).json()["data"]["name"]
+        me = api.client.get(ME, headers=account.auth).json()["data"]["name"]
+        page = api.client.get(USERS, params={"search": tag}, headers=admin.auth).json()
+        return [single, me, *(user["name"] for user in page["data"])]
+
+    # Both servers have read, and cached, the user and the list page.
+    assert names_seen(one) == names_seen(other) == [f"First {tag}"] * 3
+    for writer, reader, name in ((one, other, f"Second {tag}"), (other, one, f"Third {tag}")):
+        patched = writer.client.patch(path, json={"name": name}, headers=account.auth)
+        assert_status(patched, 200)
+        assert names_seen(reader) == [name] * 3
+
+
+def test_a_refresh_token_spent_on_one_server_is_spent_on_the_other(
+    pair: tuple[Api, Api],
+) -> None:
+    one, other = pair
+    account = one.account()
+    rotated = assert_token_pair(
+        one.client.post(REFRESH, json={"refresh_token": account.refresh_token})
+    )
+    reused = other.client.post(REFRESH, json={"refresh_token": account.refresh_token})
+    assert_error(reused, 401, "unauthorized")
+    # The reuse revoked the whole family: the rotated token is dead on both servers.
+    for api in (other, one):
+        revoked = api.client.post(REFRESH, json={"refresh_token": rotated["refresh_token"]})
+        assert_error(revoked, 401, "unauthorized")
+    assert_token_pair(other.login(account.email))
+
+
+def test_rate_limits_are_counted_across_both_servers(pair: tuple[Api, Api]) -> None:
+    """Last of the pair's tests: it spends the IP's window."""
+    one, other = pair
+    first = with_room_in_the_window(lambda: one.client.get("/api/v1/nowhere"))
+    limit, remaining, _ = limits(first)
+    assert limit == PAIR_IP_LIMIT
+    servers = cycle((other, one))
+    for expected in range(remaining - 1, -1, -1):
+        response = next(servers).client.get("/api/v1/nowhere")
+        assert_error(response, 404, "not_found")
+        assert limits(response)[:2] == (PAIR_IP_LIMIT, expected)
+    for api in (one, other):
+        blocked = api.client.get("/api/v1/openapi.json")
+        assert_error(blocked, 429, "rate_limited")
+        assert limits(blocked)[:2] == (PAIR_IP_LIMIT, 0)
