@@ -13,6 +13,12 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 EMAIL_MAX = 254
 WRITABLE_FIELDS = ("email", "name", "password", "role")
+# E-mail syntax has no exact pattern. The OpenAPI documents give this plain subset of what
+# normalize_email accepts, so that any address a client builds from them is accepted.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9]+([._+-][A-Za-z0-9]+)*@[A-Za-z0-9]+(-[A-Za-z0-9]+)*"
+    r"(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)*\.(com|org|net|io|dev|app)$"
+)
 
 
 def normalize_email(value: str) -> str:

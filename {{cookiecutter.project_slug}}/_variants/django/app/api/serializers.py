@@ -14,6 +14,7 @@ from app.core.domain import Role
 from app.core.listing import DEFAULT_LIMIT, LIMIT_MAX, LIMIT_MIN, PAGE_MIN, SEARCH_MAX
 from app.core.validation import (
     EMAIL_MAX,
+    EMAIL_PATTERN,
     NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -51,7 +52,9 @@ class StringField(serializers.CharField):
         return data
 
 
-@extend_schema_field({"type": "string", "format": "email", "maxLength": EMAIL_MAX})
+@extend_schema_field(
+    {"type": "string", "format": "email", "maxLength": EMAIL_MAX, "pattern": EMAIL_PATTERN}
+)
 class EmailField(StringField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_blank=False, **kwargs)

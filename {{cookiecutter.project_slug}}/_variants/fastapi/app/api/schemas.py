@@ -16,6 +16,7 @@ from pydantic import (
 from app.core.domain import Page, Role, TokenPair, User
 from app.core.validation import (
     EMAIL_MAX,
+    EMAIL_PATTERN,
     NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -25,14 +26,12 @@ from app.core.validation import (
 )
 
 # What a client builds from these is accepted. The name's pattern is its rule exactly:
-# no control character, something besides white space. E-mail syntax has no exact
-# pattern, so the address's is a plain subset of what is accepted.
+# no control character, something besides white space.
 EMAIL_SCHEMA = {
     "type": "string",
     "format": "email",
     "maxLength": EMAIL_MAX,
-    "pattern": r"^[A-Za-z0-9]+([._+-][A-Za-z0-9]+)*@[A-Za-z0-9]+(-[A-Za-z0-9]+)*"
-    r"(\.[A-Za-z0-9]+(-[A-Za-z0-9]+)*)*\.(com|org|net|io|dev|app)$",
+    "pattern": EMAIL_PATTERN,
 }
 NAME_SCHEMA = {
     "type": "string",

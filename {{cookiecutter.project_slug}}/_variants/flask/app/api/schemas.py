@@ -2,7 +2,7 @@
 flask-smorest, write the OpenAPI document. Field rules come from app.core.validation."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -11,6 +11,7 @@ from app.core.domain import Role
 from app.core.listing import DEFAULT_LIMIT, LIMIT_MAX, LIMIT_MIN, PAGE_MIN, SEARCH_MAX
 from app.core.validation import (
     EMAIL_MAX,
+    EMAIL_PATTERN,
     NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -44,7 +45,12 @@ def email_field(*, required: bool) -> CheckedString:
     return CheckedString(
         normalize_email,
         required=required,
-        metadata={"format": "email", "maxLength": EMAIL_MAX, "example": "ann@example.com"},
+        metadata={
+            "format": "email",
+            "maxLength": EMAIL_MAX,
+            "pattern": EMAIL_PATTERN,
+            "example": "ann@example.com",
+        },
     )
 
 
@@ -90,6 +96,9 @@ class UserReplaceSchema(SignUpSchema):
 
 
 class UserPatchSchema(Body):
+    class Meta(Body.Meta):
+        openapi_extra: ClassVar[dict[str, int]] = {"minProperties": 1}
+
     email = email_field(required=False)
     name = name_field(required=False)
     password = password_field(required=False)
