@@ -3,7 +3,9 @@
 Run `uv run pytest tests/contract -k fastapi` (or flask, django). Every framework runs on
 SQLite; with TEST_DATABASE_URL and TEST_REDIS_URL set, on PostgreSQL and Redis too, in
 databases named contract_* (dropped afterwards) and Redis databases 4-9, each claimed by
-one server at a time (see redis_databases.py) and emptied first.
+one server at a time (see redis_databases.py) and emptied first. The modules whose answers
+rest on storage, cache or counters (`EVERY_BACKEND`) also run on SQLite with Redis and on
+PostgreSQL without it, so every database meets both caches.
 Tests are grouped by dependency set for `--dist loadgroup`, so a worker bakes a set once.
 """
 
@@ -20,6 +22,8 @@ from tests.contract.servers import (
     LiveServer,
     backend_id,
     frameworks,
+    postgres_available,
+    redis_available,
     services_available,
     services_set,
     sqlite_set,
@@ -36,12 +40,26 @@ def backend_sets() -> list[DependencySet]:
     return sets
 
 
+def every_backend_set() -> list[DependencySet]:
+    """`backend_sets()`, plus SQLite with Redis and PostgreSQL without it where available."""
+    sets = backend_sets()
+    for framework in frameworks():
+        if redis_available():
+            sets.append(DependencySet(framework, "sqlite", "y"))
+        if postgres_available():
+            sets.append(DependencySet(framework, "postgresql", "n"))
+    return sets
+
+
 def server_params(sets: list[DependencySet]) -> list[Any]:
     # The xdist group is the set's own, as in tests/test_suites.py, so a worker bakes it once.
     return [pytest.param(s, id=backend_id(s), marks=pytest.mark.xdist_group(s.id)) for s in sets]
 
 
 MAIN_PARAMS = server_params(backend_sets())
+
+# A module's `pytestmark` entry: run its tests against the main server of every backend.
+EVERY_BACKEND = pytest.mark.parametrize("server", server_params(every_backend_set()), indirect=True)
 
 Launch = Callable[..., LiveServer]
 

@@ -68,8 +68,16 @@ def services_set(framework: str) -> DependencySet:
     return DependencySet(framework, "postgresql", "y")
 
 
+def postgres_available() -> bool:
+    return bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def redis_available() -> bool:
+    return bool(os.environ.get("TEST_REDIS_URL"))
+
+
 def services_available() -> bool:
-    return bool(os.environ.get("TEST_DATABASE_URL") and os.environ.get("TEST_REDIS_URL"))
+    return postgres_available() and redis_available()
 
 
 def backend_id(dependency_set: DependencySet) -> str:
@@ -246,7 +254,7 @@ def start_server(
     overrides = {"ENVIRONMENT": "test", "JWT_SECRET": JWT_SECRET, **env}
     databases: list[str] = []
     redis_claim = None
-    if database is None and dependency_set.database == "postgresql" and services_available():
+    if database is None and dependency_set.database == "postgresql" and postgres_available():
         label = name.replace("-", "_")
         database = postgres_url(f"contract_{label}_{os.getpid()}")
         assert database
@@ -254,7 +262,7 @@ def start_server(
     if database is None:
         database = f"sqlite:///{workdir / 'contract.db'}"
     overrides.setdefault("DATABASE_URL", database)
-    if dependency_set.use_redis == "y" and services_available() and "REDIS_URL" not in env:
+    if dependency_set.use_redis == "y" and redis_available() and "REDIS_URL" not in env:
         redis_claim = overrides["REDIS_URL"] = claim_redis_database(bin_dir, project)
     full_env = server_environment(overrides)
     if migrate:

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
     LOGIN,
     LOGOUT,
@@ -24,7 +25,7 @@ from tests.contract.helpers import (
 )
 from tests.contract.servers import JWT_SECRET
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, EVERY_BACKEND]
 
 
 def test_login_returns_a_token_pair(api: Api) -> None:

@@ -6,9 +6,10 @@ reads and writes land on different processes.
 
 import pytest
 
+from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import ME, USERS, Api, assert_status, marker
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, EVERY_BACKEND]
 
 
 def test_read_after_patch_sees_the_new_name(api: Api) -> None:

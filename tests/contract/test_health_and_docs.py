@@ -5,9 +5,10 @@ import re
 import httpx
 import pytest
 
+from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import API, assert_status
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, EVERY_BACKEND]
 
 # Every path of the contract with its methods; path parameters match whatever their name.
 CONTRACT_PATHS = {

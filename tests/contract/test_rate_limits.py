@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.contract.conftest import Launch, backend_sets, server_params, stop_cleanly
+from tests.contract.conftest import Launch, every_backend_set, server_params, stop_cleanly
 from tests.contract.helpers import (
     ME,
     PASSWORD,
@@ -72,7 +72,7 @@ def test_api_responses_carry_rate_limit_headers(api: Api) -> None:
         limits(response)
 
 
-@pytest.fixture(scope="module", params=server_params(backend_sets()))
+@pytest.fixture(scope="module", params=server_params(every_backend_set()))
 def limited(request: pytest.FixtureRequest, launch: Launch) -> Iterator[LiveServer]:
     live = launch(
         request.param,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
     PASSWORD,
     USERS,
@@ -20,7 +21,7 @@ from tests.contract.helpers import (
 )
 from tests.contract.servers import JWT_SECRET
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, EVERY_BACKEND]
 
 
 def post_raw(client: httpx.Client, body: bytes) -> httpx.Response:

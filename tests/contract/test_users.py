@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
     ME,
     PASSWORD,
@@ -14,7 +15,7 @@ from tests.contract.helpers import (
     unique_email,
 )
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, EVERY_BACKEND]
 
 
 def test_me_is_the_signed_in_user(api: Api) -> None:
