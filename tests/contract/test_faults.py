@@ -16,6 +16,7 @@ starts a redis-server of its own, and the proxy listens on a free loopback port.
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import cycle
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,6 +46,7 @@ from tests.contract.servers import (
     services_set,
 )
 from tests.contract.test_rate_limits import limits, with_room_in_the_window
+from tests.matrix import DependencySet
 
 pytestmark = [
     pytest.mark.contract,
@@ -246,18 +248,28 @@ def test_database_cut_off_is_503_and_recovers_without_a_restart(
         stop_cleanly(live)
 
 
-# Two servers of one service, sharing PostgreSQL and Redis.
+# Two servers of one service, sharing PostgreSQL and Redis: one pair, three checks.
 
 
-@pytest.fixture(scope="module", params=SERVICE_PARAMS)
-def pair(request: pytest.FixtureRequest, launch: Launch) -> Iterator[tuple[Api, Api]]:
+@pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
+def test_two_servers_share_writes_rate_limits_and_spent_refresh_tokens(
+    dependency_set, launch: Launch
+) -> None:
+    with two_servers(launch, dependency_set) as (one, other):
+        a_write_through_one_is_read_through_the_other(one, other)
+        a_refresh_token_spent_on_one_is_spent_on_the_other(one, other)
+        rate_limits_are_counted_across_both(one, other)
+
+
+@contextmanager
+def two_servers(launch: Launch, dependency_set: DependencySet) -> Iterator[tuple[Api, Api]]:
     env = {**GENEROUS_LIMITS, "RATE_LIMIT_PER_IP": str(PAIR_IP_LIMIT)}
-    first = launch(request.param, "pair-first", env=env)
+    first = launch(dependency_set, "pair-first", env=env)
     try:
         # The first server's database (migrated, with its admin) and Redis database.
         assert first.redis_claim
         second = launch(
-            request.param,
+            dependency_set,
             "pair-second",
             env={**env, "REDIS_URL": first.redis_claim},
             database=first.databases[0],
@@ -272,8 +284,7 @@ def pair(request: pytest.FixtureRequest, launch: Launch) -> Iterator[tuple[Api, 
         stop_cleanly(first)
 
 
-def test_a_write_through_one_server_is_read_through_the_other(pair: tuple[Api, Api]) -> None:
-    one, other = pair
+def a_write_through_one_is_read_through_the_other(one: Api, other: Api) -> None:
     admin = one.admin()
     tag = marker()
     account = one.account(name=f"First {tag}")
@@ -293,10 +304,7 @@ def test_a_write_through_one_server_is_read_through_the_other(pair: tuple[Api, A
         assert names_seen(reader) == [name] * 3
 
 
-def test_a_refresh_token_spent_on_one_server_is_spent_on_the_other(
-    pair: tuple[Api, Api],
-) -> None:
-    one, other = pair
+def a_refresh_token_spent_on_one_is_spent_on_the_other(one: Api, other: Api) -> None:
     account = one.account()
     rotated = assert_token_pair(
         one.client.post(REFRESH, json={"refresh_token": account.refresh_token})
@@ -310,9 +318,8 @@ def test_a_refresh_token_spent_on_one_server_is_spent_on_the_other(
     assert_token_pair(other.login(account.email))
 
 
-def test_rate_limits_are_counted_across_both_servers(pair: tuple[Api, Api]) -> None:
-    """Last of the pair's tests: it spends the IP's window."""
-    one, other = pair
+def rate_limits_are_counted_across_both(one: Api, other: Api) -> None:
+    """Last of the checks: it spends the IP's window."""
     first = with_room_in_the_window(lambda: one.client.get("/api/v1/nowhere"))
     limit, remaining, _ = limits(first)
     assert limit == PAIR_IP_LIMIT
