@@ -59,7 +59,7 @@ def bakes(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.parametrize("answers", accepted(), ids=combination_id)
-def test_every_combination_bakes_clean(answers: dict[str, str], bakes) -> None:
+def test_every_combination_bakes_clean(answers: dict[str, str], bakes, tmp_path: Path) -> None:
     project = bakes(answers)
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
@@ -82,6 +82,11 @@ def test_every_combination_bakes_clean(answers: dict[str, str], bakes) -> None:
         # Medium and high severity, at any confidence: the low ones are mostly
         # "token" strings taken for passwords and asserts in tests.
         ["bandit", "--recursive", "app", "--severity-level", "medium", "--quiet"],
+        # The layer contract reads imports statically, so it needs no installed dependencies.
+        ["lint-imports", "--no-cache"],
+        # Its pyproject.toml builds the installable wheel; tests/test_suites.py installs it
+        # with every dependency, once per dependency set.
+        ["uv", "build", "--wheel", "--quiet", "--out-dir", str(tmp_path), "."],
     ):
         result = run(command, cwd=project)
         assert result.returncode == 0, output_of(result)
