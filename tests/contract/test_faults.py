@@ -219,7 +219,7 @@ def test_database_cut_off_is_503_and_recovers_without_a_restart(
                 assert response.status_code < 300, response.text
 
             database_proxy.cut()
-            # Several rounds, so that more than one worker meets the outage.
+            # Several rounds: each request opens its own connection, so they spread over workers.
             for _ in range(3):
                 ready = client.get("/health/ready")
                 assert_error(ready, 503, "unavailable", extra_keys=READINESS)
