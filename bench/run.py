@@ -35,6 +35,7 @@ from tests.contract.servers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LiveServer,
+    drop_postgres_database,
     free_port,
     start_server,
 )
@@ -358,6 +359,8 @@ def benchmark_set(
             rows = drive(live, (reference_url, reference.pid), paths, framework, backend, options)
     finally:
         live.stop()
+        if dependency_set.database == "postgresql":
+            drop_postgres_database(database_url)
     return rows, timings, baked
 
 
@@ -416,6 +419,8 @@ def suite_seconds(baked: BakedProject, redis_url: str | None) -> tuple[float, bo
         env=env,
     )
     elapsed = time.monotonic() - started
+    if env["TEST_DATABASE_URL"]:
+        drop_postgres_database(env["TEST_DATABASE_URL"])
     if result.returncode != 0:
         print(output_of(result), file=sys.stderr)
     return elapsed, result.returncode == 0
