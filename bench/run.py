@@ -50,7 +50,7 @@ RAISED_LIMITS = {
     "RATE_LIMIT_LOGIN": "1000000000",
 }
 # Gunicorn threads per worker, as each variant's `serve` sets them.
-THREADS = {"flask": {1: 4, "many": 4}, "django": {1: 8, "many": 4}}
+THREADS = {"flask": {1: 8, "many": 4}, "django": {1: 8, "many": 4}}
 TARGETS = {"user": 0.9, "list": 0.8}
 P99_TARGET = 1.2
 REQUESTS = {

@@ -155,33 +155,63 @@ def read_response(connection: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
+IN_FLIGHT = 4
+
+
+def new_connection_is_served(port: int) -> bool:
+    """Whether a connection made now gets an HTTP answer (a refused, reset or silently
+    closed one does not)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(
+                b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+            return read_response(connection).startswith(b"HTTP/")
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
-def test_sigterm_finishes_the_request_in_flight_and_exits_0(launch: Launch, dependency_set) -> None:
+def test_sigterm_finishes_the_requests_in_flight_serves_no_new_one_and_exits_0(
+    launch: Launch, dependency_set
+) -> None:
     live = launch(dependency_set, "sigterm")
     port = int(live.url.rsplit(":", 1)[1])
-    body = json.dumps(
-        {"email": unique_email("inflight"), "name": "In Flight", "password": PASSWORD}
-    ).encode()
-    head = (
-        "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode()
+    requests = []
+    for number in range(IN_FLIGHT):
+        body = json.dumps(
+            {"email": unique_email(f"inflight{number}"), "name": "In Flight", "password": PASSWORD}
+        ).encode()
+        head = (
+            "POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        requests.append((head, body))
+    connections: list[socket.socket] = []
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        for head, body in requests:
+            connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+            connections.append(connection)
             connection.sendall(head + body[:10])
-            # Short pauses, not polls: nothing outside the server shows that it has read
-            # the headers, or that it has taken the signal.
-            time.sleep(1.0)
-            live.process.send_signal(signal.SIGTERM)
-            time.sleep(1.0)
+        # Short pauses, not polls: nothing outside the server shows that it has read
+        # the headers, or that it has taken the signal.
+        time.sleep(1.0)
+        assert new_connection_is_served(port), "busy with requests in flight, it served no other"
+        live.process.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        assert not new_connection_is_served(port), "a connection made after SIGTERM was served"
+        for connection, (_, body) in zip(connections, requests, strict=True):
             connection.sendall(body[10:])
+        for connection in connections:
             response = read_response(connection)
-        status_line = response.split(b"\r\n", 1)[0]
-        assert b" 201 " in status_line + b" ", response[:2000]
+            status_line = response.split(b"\r\n", 1)[0]
+            assert b" 201 " in status_line + b" ", response[:2000]
         code = live.process.wait(timeout=20)
         assert code == 0, live.output()
     finally:
+        for connection in connections:
+            connection.close()
         live.stop()
 
 

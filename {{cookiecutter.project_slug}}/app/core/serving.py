@@ -1,4 +1,5 @@
-"""How many server processes to run: several only when Redis shares their state."""
+"""How many server processes and threads to run: several processes only when Redis shares
+their state."""
 
 import os
 
@@ -17,3 +18,13 @@ def worker_count(requested: int | None, settings: Settings, per_core: int, extra
             "so that they share cache and rate limits"
         )
     return requested
+
+
+# gunicorn gthread threads per process. A thread is held by a request until its body has
+# arrived, so a slow client holds one: a single process (no Redis) gets more of them.
+THREADS_SINGLE_PROCESS = 8
+THREADS_PER_WORKER = 4
+
+
+def thread_count(workers: int) -> int:
+    return THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER

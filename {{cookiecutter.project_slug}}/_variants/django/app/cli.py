@@ -10,13 +10,10 @@ from typing import Any
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import worker_count
+from app.core.serving import thread_count, worker_count
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
-# gthread threads per process: without Redis there is one process, so it gets more.
-THREADS_SINGLE_PROCESS = 8
-THREADS_PER_WORKER = 4
 GRACEFUL_TIMEOUT_SECONDS = 30
 
 
@@ -94,7 +91,7 @@ def _serve(args: argparse.Namespace) -> None:
         "bind": f"{host}:{args.port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER,
+        "threads": thread_count(workers),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "proc_name": PROJECT.slug,
         "accesslog": None,

@@ -21,7 +21,7 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import worker_count
+from app.core.serving import thread_count, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
@@ -29,7 +29,6 @@ from app.services.users import UserService
 
 # The command line acts with an admin's rights: it is how the first admin is made.
 OPERATOR = Principal(user_id=0, role=Role.ADMIN)
-THREADS_PER_WORKER = 4
 GRACEFUL_TIMEOUT_SECONDS = 30
 
 
@@ -149,11 +148,12 @@ def server_options(
     certfile: str | None,
     keyfile: str | None,
 ) -> dict[str, Any]:
+    processes = worker_count(workers, settings, per_core=2, extra=1)
     options: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": worker_count(workers, settings, per_core=2, extra=1),
+        "workers": processes,
         "worker_class": "gthread",
-        "threads": THREADS_PER_WORKER,
+        "threads": thread_count(processes),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "logger_class": JsonLogger,
         "loglevel": settings.log_level.lower(),
