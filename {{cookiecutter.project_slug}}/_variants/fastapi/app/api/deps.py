@@ -1,7 +1,8 @@
 """FastAPI dependencies: the one place where services meet their repositories and cache.
 
 Each is `async def` even when it awaits nothing: FastAPI runs a plain `def` dependency in
-a worker thread, a hand-off that costs more than the dependency itself.
+a worker thread, a hand-off that costs more than the dependency itself. The graph is kept
+shallow, as resolving each dependency costs about as much as a cached read's own work.
 """
 
 from collections.abc import AsyncIterator
@@ -10,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.resources import Resources
 from app.core.domain import Principal, utc_now
@@ -36,30 +36,25 @@ async def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    async with resources.sessionmaker() as session:
-        yield session
+@dataclass(frozen=True, slots=True)
+class Services:
+    """One request's services, sharing its database session."""
+
+    users: UserService
+    auth: AuthService
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-async def get_user_service(session: SessionDep, resources: ResourcesDep) -> UserService:
-    return UserService(
+async def get_services(request: Request) -> AsyncIterator[Services]:
+    resources: Resources = request.app.state.resources
+    # A session connects on its first query, so a read the cache answers never connects.
+    session = resources.sessionmaker()
+    users = UserService(
         SqlUserRepository(session),
         resources.cache,
         resources.hasher,
         resources.settings.cache_ttl_seconds,
     )
-
-
-UserServiceDep = Annotated[UserService, Depends(get_user_service)]
-
-
-async def get_auth_service(
-    session: SessionDep, users: UserServiceDep, resources: ResourcesDep
-) -> AuthService:
-    return AuthService(
+    auth = AuthService(
         SqlUserRepository(session),
         users,
         SqlRefreshTokenRepository(session),
@@ -68,6 +63,27 @@ async def get_auth_service(
         resources.settings.refresh_token_ttl_seconds,
         utc_now,
     )
+    try:
+        yield Services(users=users, auth=auth)
+    finally:
+        # Only a session inside a transaction holds a connection; closing one that never
+        # began costs more than the cached read it served.
+        if session.in_transaction():
+            await session.close()
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_user_service(services: ServicesDep) -> UserService:
+    return services.users
+
+
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+
+
+async def get_auth_service(services: ServicesDep) -> AuthService:
+    return services.auth
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
@@ -97,14 +113,14 @@ class Caller:
 
 async def get_caller(
     request: Request,
-    auth: AuthServiceDep,
+    services: ServicesDep,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
-    return Caller(auth, request.headers.get("authorization"))
+    return Caller(services.auth, request.headers.get("authorization"))
 
 
-async def get_optional_caller(request: Request, auth: AuthServiceDep) -> Caller:
-    return Caller(auth, request.headers.get("authorization"))
+async def get_optional_caller(request: Request, services: ServicesDep) -> Caller:
+    return Caller(services.auth, request.headers.get("authorization"))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,11 +1,14 @@
-"""The contract's three rate-limit tiers, counted in fixed one-minute windows by `limits`."""
+"""The contract's three rate-limit tiers, counted in fixed one-minute windows by `limits`.
+
+Counted on the storage directly rather than through `FixedWindowRateLimiter`: its `hit`
+drops the count `incr` returns, which `get_window_stats` then reads back in one more
+round trip to Redis per tier."""
 
 import time
 
 import structlog
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +25,7 @@ logger = structlog.get_logger(__name__)
 
 class RateLimits:
     def __init__(self, storage: Storage, settings: Settings) -> None:
-        self._limiter = FixedWindowRateLimiter(storage)
+        self._storage = storage
         self._settings = settings
 
     def tiers(self, method: str, path: str, ip: str, user_id: str | None) -> list[Tier]:
@@ -34,13 +37,14 @@ class RateLimits:
 
     async def _hit(self, tier: Tier) -> Usage:
         item = RateLimitItemPerMinute(tier.per_minute, namespace=tier.name)
-        allowed = await self._limiter.hit(item, tier.identity)
-        stats = await self._limiter.get_window_stats(item, tier.identity)
+        key = item.key_for(tier.identity)
+        count = await self._storage.incr(key, item.get_expiry())
+        reset_time = await self._storage.get_expiry(key)
         return Usage.of(
             tier,
-            allowed=allowed,
-            remaining=stats.remaining,
-            seconds_left=stats.reset_time - time.time(),
+            allowed=count <= item.amount,
+            remaining=item.amount - count,
+            seconds_left=reset_time - time.time(),
         )
 
 
