@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
     LOGIN,
     LOGOUT,
@@ -25,7 +24,7 @@ from tests.contract.helpers import (
 )
 from tests.contract.servers import JWT_SECRET
 
-pytestmark = [pytest.mark.contract, EVERY_BACKEND]
+pytestmark = pytest.mark.contract
 
 
 def test_login_returns_a_token_pair(api: Api) -> None:

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
     PASSWORD,
     USERS,
@@ -21,7 +20,7 @@ from tests.contract.helpers import (
 )
 from tests.contract.servers import JWT_SECRET
 
-pytestmark = [pytest.mark.contract, EVERY_BACKEND]
+pytestmark = pytest.mark.contract
 
 
 def post_raw(client: httpx.Client, body: bytes) -> httpx.Response:
