@@ -1,7 +1,9 @@
 """Fixed one-minute windows through the `limits` library, in memory or in Redis.
 
 The limiter fails open: when its storage is unreachable a request is let through
-and a warning is logged.
+and a warning is logged. It counts on the storage directly rather than through
+`FixedWindowRateLimiter`, whose `hit` drops the count `incr` returns and whose
+`get_window_stats` then reads it back in one more round trip to Redis per tier.
 """
 
 import logging
@@ -10,7 +12,6 @@ import time
 from limits import RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from app.core.rate_limits import Tier, Usage, tightest
 
@@ -40,7 +41,7 @@ def storage_for(redis_url: str | None) -> Storage:
 
 class RateLimiter:
     def __init__(self, storage: Storage) -> None:
-        self._limiter = FixedWindowRateLimiter(storage)
+        self._storage = storage
 
     def hit(self, tiers: list[Tier]) -> Usage | None:
         """Counts the request against every tier; None when there is no tier to count
@@ -55,11 +56,11 @@ class RateLimiter:
 
     def _hit(self, tier: Tier) -> Usage:
         item = RateLimitItemPerMinute(tier.per_minute, namespace=tier.name)
-        allowed = self._limiter.hit(item, tier.identity)
-        stats = self._limiter.get_window_stats(item, tier.identity)
+        key = item.key_for(tier.identity)
+        count = self._storage.incr(key, item.get_expiry())
         return Usage.of(
             tier,
-            allowed=allowed,
-            remaining=stats.remaining,
-            seconds_left=stats.reset_time - time.time(),
+            allowed=count <= item.amount,
+            remaining=item.amount - count,
+            seconds_left=self._storage.get_expiry(key) - time.time(),
         )
