@@ -29,13 +29,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.baking import bake, install, output_of, postgres_url, run
+from tests.baking import bake, drop_postgres_database, install, output_of, postgres_url, run
 from tests.conftest import BakedProject
 from tests.contract.servers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     LiveServer,
-    drop_postgres_database,
     free_port,
     start_server,
 )

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cookiecutter.main import cookiecutter
 
@@ -68,6 +69,14 @@ def postgres_url(database: str) -> str | None:
         connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{database}"')
     return base.rsplit("/", 1)[0] + f"/{database}"
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(os.environ["TEST_DATABASE_URL"], autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # Redis databases 4-9 belong to the contract suite's servers; the suites take 10-15.

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.baking import output_of, postgres_url, redis_url, run
+from tests.baking import drop_postgres_database, output_of, postgres_url, redis_url, run
 from tests.matrix import DependencySet, dependency_sets
 
 SETS = dependency_sets()
@@ -44,15 +44,22 @@ def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, bak
         "TEST_DATABASE_URL": None,
         "TEST_REDIS_URL": None,
     }
+    database = None
     if backend == "services":
         if dependency_set.database == "postgresql":
-            env["TEST_DATABASE_URL"] = postgres_url(f"suite_{dependency_set.id.replace('-', '_')}")
+            # A name of this run's own: two runs on one server never share a database.
+            label = dependency_set.id.replace("-", "_")
+            database = env["TEST_DATABASE_URL"] = postgres_url(f"suite_{label}_{os.getpid()}")
         env["TEST_REDIS_URL"] = redis_url(dependency_set)
-    result = run(
-        [str(project.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project.path,
-        env=env,
-    )
+    try:
+        result = run(
+            [str(project.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=project.path,
+            env=env,
+        )
+    finally:
+        if database:
+            drop_postgres_database(database)
     assert result.returncode == 0, output_of(result)
 
 

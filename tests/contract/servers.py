@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from tests.baking import output_of, postgres_url, run
+from tests.baking import drop_postgres_database, output_of, postgres_url, run
 from tests.conftest import BakedProject
 from tests.matrix import DependencySet, options
 
@@ -133,14 +133,6 @@ def server_environment(overrides: dict[str, str]) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.update(overrides)
     return env
-
-
-def drop_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(os.environ["TEST_DATABASE_URL"], autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
