@@ -1,5 +1,6 @@
 """Settings from the environment (and .env in development), validated at start-up."""
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     rate_limit_per_user: int = Field(default=100, gt=0)
     rate_limit_login: int = Field(default=10, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; none by default.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
 
     @field_validator("database_url")
@@ -65,6 +68,28 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [entry.strip() for entry in value.split(",") if entry.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            if len(value) > 1:
+                raise ValueError("* trusts every address and must stand alone")
+            return value
+        for entry in value:
+            try:
+                # strict: 10.0.0.1/8 is a typo for 10.0.0.0/8, not a network to guess at.
+                ipaddress.ip_network(entry)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
         return value
 
     @field_validator("log_level", mode="before")
