@@ -37,6 +37,7 @@ class RequestContextMiddleware:
             "request",
             method=request.method,
             path=request.path,
+            client=request.META.get("REMOTE_ADDR"),
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )

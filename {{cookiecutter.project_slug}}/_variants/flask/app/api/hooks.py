@@ -81,6 +81,7 @@ def _finish(response: Response) -> Response:
         "request",
         method=request.method,
         path=request.path,
+        client=request.remote_addr,
         status=response.status_code,
         duration_ms=round((time.perf_counter() - started_at) * 1000, 2),
     )
