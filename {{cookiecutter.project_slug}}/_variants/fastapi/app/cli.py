@@ -115,7 +115,9 @@ def serve(
         ssl_keyfile=keyfile,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # create_app adds ProxyHeadersMiddleware for FORWARDED_ALLOW_IPS; uvicorn's own would
+        # trust 127.0.0.1 (or that variable) even when the setting is empty.
+        proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,

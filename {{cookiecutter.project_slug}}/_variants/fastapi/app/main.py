@@ -6,6 +6,7 @@ from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, StrictCORSMiddleware
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
-    # Added innermost first: the request context wraps everything, CORS headers reach
+    # Added innermost first: the request context wraps the rest, CORS headers reach
     # even a 429, and every request is counted before its body is looked at.
     app.add_middleware(BodyGuardMiddleware, router=app.router)
     app.add_middleware(RateLimitMiddleware, limits=resources.rate_limits, codec=resources.codec)
@@ -69,5 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=CORS_EXPOSE_HEADERS,
     )
     app.add_middleware(RequestContextMiddleware, security_headers=settings.is_production)
+    if settings.forwarded_allow_ips:
+        # Outermost, so that the log, CORS and rate limits all see the forwarded client.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.openapi = partial(contract_openapi, app)  # type: ignore[method-assign]
     return app
