@@ -97,6 +97,10 @@ def _serve(args: argparse.Namespace) -> None:
         "accesslog": None,
         "logger_class": "app.server.JsonGunicornLogger",
         "control_socket_disable": True,
+        # app.config.wsgi's ProxyHeadersMiddleware alone decides whom to believe
+        # (FORWARDED_ALLOW_IPS); gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto,
+        # or read that variable.
+        "forwarded_allow_ips": "",
     }
     if args.certfile:
         options |= {"certfile": args.certfile, "keyfile": args.keyfile, "ssl_context": _tls13}

@@ -161,6 +161,9 @@ def server_options(
         "proc_name": PROJECT.slug,
         # One fixed socket path per user would collide between services on one host.
         "control_socket_disable": True,
+        # The app's ProxyHeadersMiddleware alone decides whom to believe (FORWARDED_ALLOW_IPS);
+        # gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto, or read that variable.
+        "forwarded_allow_ips": "",
     }
     if certfile or keyfile:
         if not (certfile and keyfile):

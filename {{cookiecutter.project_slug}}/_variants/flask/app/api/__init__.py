@@ -10,6 +10,7 @@ from app.api.errors import register_error_handlers
 from app.api.extensions import Api, cors, db
 from app.api.hooks import register_request_hooks
 from app.api.openapi import ID_PARAMETER_SCHEMA, UserIdConverter
+from app.api.proxy_headers import ProxyHeadersMiddleware
 from app.api.security import SECURITY_SCHEMES
 from app.api.wiring import components, init_components
 from app.core.http import (
@@ -67,6 +68,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.register_blueprint(blueprint)
     # After Api(app), so that these replace flask-smorest's own HTTPException handler.
     register_error_handlers(app)
+    if settings.forwarded_allow_ips:
+        app.wsgi_app = ProxyHeadersMiddleware(  # type: ignore[method-assign]
+            app.wsgi_app, settings.forwarded_allow_ips
+        )
     return app
 
 
