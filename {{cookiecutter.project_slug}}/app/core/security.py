@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import jwt
+from argon2 import Parameters
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST, RFC_9106_HIGH_MEMORY, RFC_9106_LOW_MEMORY
 
 from app.core.domain import Principal, Role
 from app.core.errors import INVALID_TOKEN, Unauthorized
@@ -19,12 +21,20 @@ ACCESS_TOKEN_TYPE = "access"
 REFRESH_TOKEN_BYTES = 32  # 256 bits
 TOKENS_REMEMBERED = 4096
 
+# PASSWORD_HASH_PROFILE's values; each is Argon2id.
+ARGON2_PROFILES: dict[str, Parameters] = {
+    "rfc_9106_low_memory": RFC_9106_LOW_MEMORY,
+    "rfc_9106_high_memory": RFC_9106_HIGH_MEMORY,
+    "cheapest": CHEAPEST,
+}
+
 
 class PasswordHasher:
-    """Argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile)."""
+    """Argon2id with the parameters of one of argon2-cffi's profiles; a hash made with
+    other parameters needs a rehash, so changing the profile upgrades hashes at login."""
 
-    def __init__(self) -> None:
-        self._argon2 = Argon2Hasher()
+    def __init__(self, profile: str) -> None:
+        self._argon2 = Argon2Hasher.from_parameters(ARGON2_PROFILES[profile])
         # Verified against when an e-mail is unknown, so a failed login costs the
         # same whether the account exists or not.
         self._dummy_hash = self._argon2.hash(secrets.token_urlsafe(16))

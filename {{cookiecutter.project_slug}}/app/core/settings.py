@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; none by default.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    # Argon2id's cost, by argon2-cffi's profile names; `cheapest` is for tests only.
+    password_hash_profile: Literal["rfc_9106_low_memory", "rfc_9106_high_memory", "cheapest"] = (
+        "rfc_9106_low_memory"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +101,11 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("password_hash_profile", mode="before")
+    @classmethod
+    def _lower_profile(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _production_rules(self) -> "Settings":
         if self.environment == "production":
@@ -108,6 +117,10 @@ class Settings(BaseSettings):
                 )
             if "*" in self.cors_origins:
                 raise ValueError("CORS_ORIGINS must not contain * when ENVIRONMENT=production")
+            if self.password_hash_profile == "cheapest":
+                raise ValueError(
+                    "PASSWORD_HASH_PROFILE must not be cheapest when ENVIRONMENT=production"
+                )
         return self
 
     @property

@@ -70,7 +70,10 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
     try:
         async with create_sessionmaker(engine)() as session:
             users = UserService(
-                SqlUserRepository(session), cache, PasswordHasher(), settings.cache_ttl_seconds
+                SqlUserRepository(session),
+                cache,
+                PasswordHasher(settings.password_hash_profile),
+                settings.cache_ttl_seconds,
             )
             await users.register(
                 email=email, name=name, password=password, role=Role.ADMIN, actor=OPERATOR

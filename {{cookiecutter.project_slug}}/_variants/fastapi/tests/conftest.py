@@ -7,16 +7,13 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import argon2
 import httpx
 import pytest
-from argon2.profiles import CHEAPEST
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from app.cli import migrate
-from app.core import security
 from app.core.settings import Settings
 from app.database_url import sqlalchemy_url
 from app.main import create_app
@@ -58,9 +55,7 @@ def sync_engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id still, with its cheapest parameters: the defaults cost a second per test."""
-    monkeypatch.setattr(
-        security, "Argon2Hasher", lambda: argon2.PasswordHasher.from_parameters(CHEAPEST)
-    )
+    monkeypatch.setenv("PASSWORD_HASH_PROFILE", "cheapest")
 
 
 @pytest.fixture(scope="session")

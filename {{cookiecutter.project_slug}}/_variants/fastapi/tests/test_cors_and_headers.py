@@ -49,7 +49,9 @@ async def test_another_origin_gets_no_cors_headers(cors_app: FastAPI) -> None:
 
 
 async def test_production_adds_the_security_headers(make_settings: MakeSettings) -> None:
-    production = create_app(make_settings(environment="production"))
+    production = create_app(
+        make_settings(environment="production", password_hash_profile="rfc_9106_low_memory")
+    )
     development = create_app(make_settings())
     async with client_for(production) as client:
         secured = await client.get("/nowhere")

@@ -88,7 +88,10 @@ def create_admin(email: str, name: str) -> None:
     try:
         with session_factory(engine)() as session:
             service = UserService(
-                SqlUserRepository(session), cache, PasswordHasher(), settings.cache_ttl_seconds
+                SqlUserRepository(session),
+                cache,
+                PasswordHasher(settings.password_hash_profile),
+                settings.cache_ttl_seconds,
             )
             user = service.register(
                 email=email, name=name, password=password, role=Role.ADMIN, actor=OPERATOR

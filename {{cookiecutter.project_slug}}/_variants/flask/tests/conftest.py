@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import argon2
 import pytest
 import redis
-from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient
 from pydantic import SecretStr
@@ -20,7 +18,6 @@ from werkzeug.test import TestResponse
 from app.api import create_app, shutdown
 from app.api.wiring import user_service
 from app.cli import OPERATOR, upgrade_database
-from app.core import security
 from app.core.domain import Role, User
 from app.core.settings import Settings
 from app.repositories.database import create_database_engine
@@ -52,9 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(autouse=True)
 def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id still, with its cheapest parameters: the defaults cost a second per test."""
-    monkeypatch.setattr(
-        security, "Argon2Hasher", lambda: argon2.PasswordHasher.from_parameters(CHEAPEST)
-    )
+    monkeypatch.setenv("PASSWORD_HASH_PROFILE", "cheapest")
 
 
 @pytest.fixture(autouse=True)

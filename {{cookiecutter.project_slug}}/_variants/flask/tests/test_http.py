@@ -138,7 +138,7 @@ class TestCors:
 
 class TestSecurityHeaders:
     def test_production_sends_them(self, make_app: AppFactory) -> None:
-        app = make_app(environment="production")
+        app = make_app(environment="production", password_hash_profile="rfc_9106_low_memory")
 
         for path in ("/health", "/nowhere"):
             headers = app.test_client().get(path).headers

@@ -45,7 +45,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def users(session: Session) -> UserService:
-    return UserService(SqlUserRepository(session), MemoryCache(), PasswordHasher(), 60)
+    return UserService(SqlUserRepository(session), MemoryCache(), PasswordHasher("cheapest"), 60)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def auth(session: Session, users: UserService, clock: Clock) -> AuthService:
         SqlUserRepository(session),
         users,
         SqlRefreshTokenRepository(session),
-        PasswordHasher(),
+        PasswordHasher("cheapest"),
         codec,
         refresh_ttl_seconds=3600,
         clock=clock,
@@ -100,7 +100,7 @@ def test_a_login_upgrades_an_outdated_password_hash(
 
     credentials = SqlUserRepository(session).get_credentials("ann@example.com")
     assert credentials is not None and credentials.password_hash != weak_hash
-    assert not PasswordHasher().needs_rehash(credentials.password_hash)
+    assert not PasswordHasher("cheapest").needs_rehash(credentials.password_hash)
 
 
 def test_refreshing_for_a_user_deleted_meanwhile_is_refused(

@@ -39,7 +39,7 @@ class Resources:
             sessionmaker=create_sessionmaker(engine),
             cache=cache,
             rate_limits=RateLimits(cache.rate_limit_storage(), settings),
-            hasher=PasswordHasher(),
+            hasher=PasswordHasher(settings.password_hash_profile),
             codec=TokenCodec(
                 secret=settings.secret_key(),
                 issuer=settings.jwt_issuer,

@@ -54,7 +54,7 @@ def init_components(app: Flask, settings: Settings) -> Components:
     components = Components(
         settings=settings,
         cache=build_cache(settings),
-        hasher=PasswordHasher(),
+        hasher=PasswordHasher(settings.password_hash_profile),
         codec=TokenCodec(
             secret=settings.secret_key(),
             issuer=settings.jwt_issuer,
