@@ -165,6 +165,7 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path: Path) -> No
         **os.environ,
         "ENVIRONMENT": "production",
         "JWT_SECRET": "a-production-secret-of-at-least-32-bytes-0123456789",
+        "PASSWORD_HASH_PROFILE": "rfc_9106_low_memory",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.db'}",
         "DJANGO_SETTINGS_MODULE": "app.config.settings",
     }

@@ -1,24 +1,11 @@
 """Passwords: Argon2id through Django's hashers, legacy hashes upgraded at login."""
 
-import pytest
-from django.contrib.auth.hashers import make_password
-from django.test import override_settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 
 from app.adapters.hashing import DjangoHasher
 from app.users.models import User
 from app.wiring import services
 from tests.conftest import PASSWORD, Account
-
-ARGON2_FIRST = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
-
-
-@pytest.fixture(autouse=True)
-def argon2_first() -> object:
-    with override_settings(PASSWORD_HASHERS=ARGON2_FIRST):
-        yield
 
 
 def test_passwords_are_hashed_with_argon2id() -> None:
@@ -56,3 +43,15 @@ def test_login_upgrades_a_legacy_hash(alice: Account) -> None:
     services().auth.login("alice@example.com", PASSWORD)
 
     assert User.objects.get(pk=alice.id).password.startswith("argon2$argon2id$")
+
+
+def test_login_upgrades_a_hash_of_other_argon2_parameters(alice: Account) -> None:
+    djangos_own = Argon2PasswordHasher()
+    old_hash = djangos_own.encode(PASSWORD, djangos_own.salt())
+    User.objects.filter(pk=alice.id).update(password=old_hash)
+
+    services().auth.login("alice@example.com", PASSWORD)
+
+    new_hash = User.objects.get(pk=alice.id).password
+    assert new_hash != old_hash and new_hash.startswith("argon2$argon2id$")
+    assert not DjangoHasher().needs_rehash(new_hash)

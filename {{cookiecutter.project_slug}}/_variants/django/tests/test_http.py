@@ -138,7 +138,9 @@ def test_each_request_is_logged_as_one_json_line(
 def test_production_responses_carry_the_security_headers(
     configure: Callable[..., None],
 ) -> None:
-    configure(ENVIRONMENT="production", JWT_SECRET="s" * 48)
+    configure(
+        ENVIRONMENT="production", JWT_SECRET="s" * 48, PASSWORD_HASH_PROFILE="rfc_9106_low_memory"
+    )
 
     response = Client().get("/health")
 

@@ -1,8 +1,28 @@
 """The Hasher port over Django's password hashers (Argon2id first in PASSWORD_HASHERS)."""
 
+import dataclasses
 import secrets
 
-from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher, make_password
+import argon2
+from django.contrib.auth.hashers import (
+    Argon2PasswordHasher,
+    check_password,
+    get_hasher,
+    identify_hasher,
+    make_password,
+)
+
+from app.core.security import ARGON2_PROFILES
+from app.core.settings import get_settings
+
+
+class ProfiledArgon2PasswordHasher(Argon2PasswordHasher):
+    """Django's Argon2id hasher with PASSWORD_HASH_PROFILE's parameters, which the other
+    frameworks use too. Hashes of other parameters need updating, so they are at login."""
+
+    def params(self) -> argon2.Parameters:
+        # A copy: Django sets salt_len on what this returns.
+        return dataclasses.replace(ARGON2_PROFILES[get_settings().password_hash_profile])
 
 
 class DjangoHasher:
