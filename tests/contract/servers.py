@@ -41,6 +41,7 @@ CONTRACT_VARIABLES = (
     "FORWARDED_ALLOW_IPS",
     "LOG_LEVEL",
     "ADMIN_PASSWORD",
+    "PASSWORD_HASH_PROFILE",
     "VIRTUAL_ENV",
 )
 
@@ -245,6 +246,10 @@ def start_server(
     )
     workdir.mkdir(parents=True, exist_ok=True)
     overrides = {"ENVIRONMENT": "test", "JWT_SECRET": JWT_SECRET, **env}
+    if overrides["ENVIRONMENT"] != "production":
+        # Argon2's real cost would be most of the suite's time; production servers keep
+        # it, and the login-timing test runs on one of them.
+        overrides.setdefault("PASSWORD_HASH_PROFILE", "cheapest")
     databases: list[str] = []
     redis_claim = None
     if database is None and dependency_set.database == "postgresql" and postgres_available():

@@ -103,6 +103,8 @@ REFUSALS = [
     ({"ACCESS_TOKEN_TTL_SECONDS": "soon"}, "ACCESS_TOKEN_TTL_SECONDS"),
     ({"DATABASE_URL": "mysql://root@localhost/db"}, "DATABASE_URL"),
     ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+    ({"ENVIRONMENT": "production", "PASSWORD_HASH_PROFILE": "cheapest"}, "PASSWORD_HASH_PROFILE"),
+    ({"PASSWORD_HASH_PROFILE": "fast"}, "PASSWORD_HASH_PROFILE"),
 ]
 
 
