@@ -3,7 +3,6 @@
 import json
 import re
 import sys
-from pathlib import Path
 
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 # The answers as given, before cookiecutter rendered them (it renders extra context and
@@ -33,20 +32,16 @@ def shown(value: str) -> str:
 
 
 def template_error(answers: dict[str, str], given: dict[str, object]) -> str | None:
-    """An answer that held template syntax was evaluated, not taken literally."""
-    defaults = template_defaults(answers)
+    """An answer that held template syntax was evaluated, not taken literally. The slug is
+    left to its own rule: its default is a template, and what it renders to must be a slug."""
     for field in FREE_TEXT:
         value = given.get(field)
-        if isinstance(value, str) and TEMPLATE_SYNTAX.search(value) and value != defaults[field]:
+        if field != "project_slug" and isinstance(value, str) and TEMPLATE_SYNTAX.search(value):
             return (
                 f"{field} must be plain text, not a template: {shown(value)} "
                 f"would have become {shown(answers[field])}."
             )
     return None
-
-
-def template_defaults(answers: dict[str, str]) -> dict[str, object]:
-    return json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
 
 
 def text_error(field: str, value: str, max_length: int) -> str | None:

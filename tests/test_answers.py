@@ -8,7 +8,7 @@ import pytest
 from cookiecutter.exceptions import CookiecutterException, FailedHookException
 
 from tests.baking import bake, output_of, run
-from tests.matrix import combination_id, rejected, unsupported
+from tests.matrix import TEMPLATE, combination_id, rejected, unsupported
 
 BAD_ANSWERS = [
     ({"project_slug": "Acme API"}, "project_slug"),
@@ -132,3 +132,10 @@ def test_a_hostile_answer_is_refused_in_one_line_or_baked_literally(
         result = run(["ruff", "check", "--no-cache", "."], cwd=project)
         assert result.returncode == 0, output_of(result)
     assert list(tmp_path.iterdir()) == [output], "written beside the output folder"
+
+
+def test_a_template_given_by_a_relative_path_bakes(tmp_path: Path) -> None:
+    """`cookiecutter .` from a clone: the hooks run elsewhere and must not need that path."""
+    result = run(["cookiecutter", "--no-input", "--output-dir", str(tmp_path), "."], cwd=TEMPLATE)
+    assert result.returncode == 0, output_of(result)
+    assert (tmp_path / "acme-api" / "pyproject.toml").is_file()
