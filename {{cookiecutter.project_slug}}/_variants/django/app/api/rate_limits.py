@@ -51,7 +51,9 @@ class RateLimiter:
             rate=(tier.per_minute, WINDOW_SECONDS),
             increment=True,
         )
-        if usage is None or usage["time_left"] < 0:
+        # django-ratelimit's answer when the cache could not count: a limit of 0. Its
+        # time_left alone would not tell, as it is -1 too when the window ends mid-count.
+        if usage is None or usage["limit"] == 0:
             raise ConnectionError("the rate-limit counter could not be read")
         return Usage.of(
             tier,
