@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.core.domain import RefreshToken, Role
 from app.core.errors import INVALID_CREDENTIALS
+from app.core.project import PROJECT
 from app.core.security import hash_refresh_token, new_family_id, new_refresh_token
 from app.repositories.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.users import SqlUserRepository
@@ -26,7 +27,7 @@ async def test_login_returns_a_token_pair(app: FastAPI, client: httpx.AsyncClien
     assert tokens["token_type"] == "bearer"
     assert tokens["expires_in"] == 900
     assert len(tokens["refresh_token"]) >= 43  # 256 bits, base64
-    claims = jwt.decode(tokens["access_token"], SECRET, algorithms=["HS256"], issuer="acme-api")
+    claims = jwt.decode(tokens["access_token"], SECRET, algorithms=["HS256"], issuer=PROJECT.slug)
     assert claims["sub"] == str(user.id)
     assert claims["role"] == "user"
     assert claims["type"] == "access"
@@ -68,7 +69,7 @@ def claims_for(user_id: int, **changes: Any) -> dict[str, Any]:
         "iat": now,
         "exp": now + timedelta(minutes=5),
         "jti": "a-jti",
-        "iss": "acme-api",
+        "iss": PROJECT.slug,
     }
     claims.update(changes)
     return {key: value for key, value in claims.items() if value is not None}
