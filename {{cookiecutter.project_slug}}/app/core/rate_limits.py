@@ -1,7 +1,9 @@
-"""The contract's three rate-limit tiers: which apply to a request, and which one its
-RateLimit-* headers describe. Each framework counts hits with its own library."""
+"""The contract's three rate-limit tiers: which apply to a request, the fixed window a
+hit falls in, and which tier the RateLimit-* headers describe. The counters live in a
+`limits` storage (memory, or Redis to share them), one increment per tier and request."""
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +22,26 @@ class Tier:
     identity: str
     per_minute: int
 
+    def window(self, now: float) -> "Window":
+        """The one-minute window `now` falls in. Each client's windows are offset by a hash
+        of its identity, so that not every client's count resets in the same second."""
+        offset = zlib.crc32(self.identity.encode()) % WINDOW_SECONDS
+        second = int(now)
+        start = second - (second - offset) % WINDOW_SECONDS
+        return Window(
+            counter_key=f"{self.name}/{self.identity}/{start}",
+            seconds_left=start + WINDOW_SECONDS - now,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A tier's current window: the key of its counter, and the time until it ends. The
+    key names the window, so a count never carries over and needs no reset."""
+
+    counter_key: str
+    seconds_left: float
+
 
 @dataclass(frozen=True, slots=True)
 class Usage:
@@ -31,12 +53,13 @@ class Usage:
     reset_seconds: int
 
     @classmethod
-    def of(cls, tier: Tier, *, allowed: bool, remaining: int, seconds_left: float) -> "Usage":
+    def counted(cls, tier: Tier, window: Window, count: int) -> "Usage":
+        """The usage after this request, the window's `count`th."""
         return cls(
-            allowed=allowed,
+            allowed=count <= tier.per_minute,
             limit=tier.per_minute,
-            remaining=max(0, remaining),
-            reset_seconds=min(WINDOW_SECONDS, max(1, math.ceil(seconds_left))),
+            remaining=max(0, tier.per_minute - count),
+            reset_seconds=min(WINDOW_SECONDS, max(1, math.ceil(window.seconds_left))),
         )
 
     def headers(self) -> dict[str, str]:

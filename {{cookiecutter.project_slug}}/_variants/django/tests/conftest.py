@@ -15,7 +15,7 @@ from django.test import Client
 
 from app.core.domain import Principal, Role, User
 from app.core.settings import get_settings
-from app.wiring import services
+from app.wiring import components, services
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -26,7 +26,7 @@ ADMIN = Principal(user_id=0, role=Role.ADMIN)
 
 def reset_state() -> None:
     get_settings.cache_clear()
-    services.cache_clear()
+    components.cache_clear()
     caches["default"].clear()
 
 
@@ -45,7 +45,7 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         for name, value in variables.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
-        services.cache_clear()
+        components.cache_clear()
 
     return apply
 

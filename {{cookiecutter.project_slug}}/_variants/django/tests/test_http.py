@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.test import Client, override_settings
 
-from app.api.rate_limits import RateLimiter
+from app.api import middleware
 from app.core.http import SECURITY_HEADERS
-from app.wiring import services
+from app.services.users import UserService
 from tests.conftest import Account, Api, error_code
 
 
@@ -94,10 +94,10 @@ def test_an_unhandled_exception_is_a_bare_500_logged_with_its_trace(
     monkeypatch: pytest.MonkeyPatch,
     logged: Callable[[], list[dict[str, Any]]],
 ) -> None:
-    def explode(user_id: int) -> None:
+    def explode(service: UserService, user_id: int) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(services().users, "find", explode)
+    monkeypatch.setattr(UserService, "find", explode)
 
     response = api.get("/api/v1/users/me", token=alice.access_token)
 
@@ -216,7 +216,7 @@ def test_errors_outside_any_view_are_the_envelope_too(
     def fail(request: object) -> None:
         raise exception
 
-    monkeypatch.setattr(RateLimiter, "for_request", fail)
+    monkeypatch.setattr(middleware, "tiers_of", fail)
 
     response = api.get("/api/v1/users")
 

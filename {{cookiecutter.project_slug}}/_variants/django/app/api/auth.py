@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from app.api import schema
 from app.api.serializers import LoginSerializer, RefreshTokenSerializer, TokenPairSerializer
 from app.api.views import ApiView, validated_body
-from app.wiring import services
+from app.wiring import request_services
 
 TAGS = ["auth"]
 
@@ -25,7 +25,9 @@ class LoginView(ApiView):
     )
     def post(self, request: Request) -> Response:
         body = validated_body(request, LoginSerializer)
-        return Response(services().auth.login(body["email"], body["password"]).to_dict())
+        return Response(
+            request_services(request).auth.login(body["email"], body["password"]).to_dict()
+        )
 
 
 class RefreshView(ApiView):
@@ -40,7 +42,7 @@ class RefreshView(ApiView):
     )
     def post(self, request: Request) -> Response:
         body = validated_body(request, RefreshTokenSerializer)
-        return Response(services().auth.refresh(body["refresh_token"]).to_dict())
+        return Response(request_services(request).auth.refresh(body["refresh_token"]).to_dict())
 
 
 class LogoutView(ApiView):
@@ -55,5 +57,5 @@ class LogoutView(ApiView):
     )
     def post(self, request: Request) -> Response:
         body = validated_body(request, RefreshTokenSerializer)
-        services().auth.logout(body["refresh_token"])
+        request_services(request).auth.logout(body["refresh_token"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from app.core.domain import Principal
 from app.core.errors import INVALID_TOKEN, Unauthorized
 from app.core.http import bearer_token
-from app.wiring import services
+from app.wiring import request_services
 
 
 class BearerAuthentication(BaseAuthentication):
@@ -19,7 +19,7 @@ class BearerAuthentication(BaseAuthentication):
         token = bearer_token(authorization)
         if token is None:
             raise Unauthorized(INVALID_TOKEN)
-        return services().auth.authenticate(token), token
+        return request_services(request).auth.authenticate(token), token
 
     def authenticate_header(self, request: Request) -> str:
         return "Bearer"

@@ -8,12 +8,13 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from app.api.errors import json_error
-from app.api.rate_limits import RateLimiter
+from app.api.rate_limits import tiers_of
 from app.api.request_context import bind_request_id, unbind_request_id
 from app.core.errors import InternalError, PayloadTooLarge, RateLimited, UnsupportedMediaType
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
 from app.core.request_id import HEADER as REQUEST_ID_HEADER
 from app.core.settings import get_settings
+from app.wiring import components
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -68,8 +69,7 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limiter = RateLimiter.for_request(request)
-        usage = limiter.count()
+        usage = components().limiter.hit(tiers_of(request))
         if usage is not None and not usage.allowed:
             response: HttpResponse = json_error(RateLimited(usage.reset_seconds))
         else:

@@ -22,7 +22,7 @@ from app.api.views import ApiView, validated_body, validated_query
 from app.core.domain import User
 from app.core.http import API_PREFIX
 from app.core.listing import ListQuery
-from app.wiring import services
+from app.wiring import request_services
 
 TAGS = ["users"]
 USER_ID = OpenApiParameter(
@@ -49,7 +49,7 @@ class UsersView(ApiView):
     )
     def post(self, request: Request) -> Response:
         body = validated_body(request, UserCreateSerializer)
-        user = services().users.register(
+        user = request_services(request).users.register(
             email=body["email"],
             name=body["name"],
             password=body["password"],
@@ -69,7 +69,7 @@ class UsersView(ApiView):
     )
     def get(self, request: Request) -> Response:
         query = validated_query(request, ListQuerySerializer)
-        page = services().users.list(
+        page = request_services(request).users.list(
             ListQuery(page=query["page"], limit=query["limit"], search=query.get("search") or None),
             principal(request),
         )
@@ -90,7 +90,7 @@ class MeView(ApiView):
     )
     def get(self, request: Request) -> Response:
         actor = principal(request)
-        return user_response(services().users.get(actor.user_id, actor))
+        return user_response(request_services(request).users.get(actor.user_id, actor))
 
 
 @extend_schema(parameters=[USER_ID])
@@ -102,7 +102,7 @@ class UserView(ApiView):
         responses={200: UserEnvelopeSerializer, **schema.errors(401, 403)},
     )
     def get(self, request: Request, user_id: int) -> Response:
-        return user_response(services().users.get(user_id, principal(request)))
+        return user_response(request_services(request).users.get(user_id, principal(request)))
 
     @extend_schema(
         operation_id="users_replace",
@@ -131,8 +131,10 @@ class UserView(ApiView):
         responses={204: OpenApiResponse(description="Deleted"), **schema.errors(401, 403)},
     )
     def delete(self, request: Request, user_id: int) -> Response:
-        services().users.delete(user_id, principal(request))
+        request_services(request).users.delete(user_id, principal(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _update(self, request: Request, user_id: int, changes: dict[str, Any]) -> Response:
-        return user_response(services().users.update(user_id, changes, principal(request)))
+        return user_response(
+            request_services(request).users.update(user_id, changes, principal(request))
+        )

@@ -97,9 +97,6 @@ else:
         }
     }
 
-RATELIMIT_USE_CACHE = "default"
-RATELIMIT_CACHE_PREFIX = "ratelimit:"
-
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

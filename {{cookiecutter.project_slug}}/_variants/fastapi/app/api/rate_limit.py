@@ -1,13 +1,10 @@
-"""The contract's three rate-limit tiers, counted in fixed one-minute windows by `limits`.
-
-Counted on the storage directly rather than through `FixedWindowRateLimiter`: its `hit`
-drops the count `incr` returns, which `get_window_stats` then reads back in one more
-round trip to Redis per tier."""
+"""The contract's three rate-limit tiers, counted in a `limits` storage: memory, or Redis
+to share them between processes and replicas. One increment per tier: the window is named
+in the counter's key, so nothing else needs reading back."""
 
 import time
 
 import structlog
-from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.errors import StorageError
 from starlette.datastructures import Headers, MutableHeaders
@@ -16,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import error_response
 from app.core.errors import RateLimited
 from app.core.http import bearer_token
-from app.core.rate_limits import Tier, Usage, tiers_for, tightest
+from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tiers_for, tightest
 from app.core.security import TokenCodec
 from app.core.settings import Settings
 
@@ -33,19 +30,13 @@ class RateLimits:
 
     async def hit(self, tiers: list[Tier]) -> Usage:
         """Counts the request against every tier it falls under."""
-        return tightest([await self._hit(tier) for tier in tiers])
+        now = time.time()
+        return tightest([await self._hit(tier, now) for tier in tiers])
 
-    async def _hit(self, tier: Tier) -> Usage:
-        item = RateLimitItemPerMinute(tier.per_minute, namespace=tier.name)
-        key = item.key_for(tier.identity)
-        count = await self._storage.incr(key, item.get_expiry())
-        reset_time = await self._storage.get_expiry(key)
-        return Usage.of(
-            tier,
-            allowed=count <= item.amount,
-            remaining=item.amount - count,
-            seconds_left=reset_time - time.time(),
-        )
+    async def _hit(self, tier: Tier, now: float) -> Usage:
+        window = tier.window(now)
+        count = await self._storage.incr(window.counter_key, WINDOW_SECONDS)
+        return Usage.counted(tier, window, count)
 
 
 class RateLimitMiddleware:

@@ -12,6 +12,8 @@ from app.services.ports import Cache, Hasher, UserRepository
 
 
 class UserService:
+    """Lives for one request: a user it has read is not read again in that request."""
+
     def __init__(
         self, users: UserRepository, cache: Cache, hasher: Hasher, cache_ttl_seconds: int
     ) -> None:
@@ -19,6 +21,8 @@ class UserService:
         self._cache = cache
         self._hasher = hasher
         self._ttl = cache_ttl_seconds
+        # Authentication reads the caller, and a read of oneself would read it again.
+        self._found: dict[int, User] = {}
 
     def register(
         self, *, email: str, name: str, password: str, role: Role | None, actor: Principal | None
@@ -34,13 +38,19 @@ class UserService:
 
     def find(self, user_id: int) -> User | None:
         """One user through the cache, with no permission check: for authentication."""
+        found = self._found.get(user_id)
+        if found is not None:
+            return found
         key = cache_keys.user_key(user_id)
         cached = self._cache.get(key)
         if cached is not None:
-            return User.from_dict(json.loads(cached))
-        user = self._users.get(user_id)
+            user: User | None = User.from_dict(json.loads(cached))
+        else:
+            user = self._users.get(user_id)
+            if user is not None:
+                self._cache.set(key, json.dumps(user.to_dict()), self._ttl)
         if user is not None:
-            self._cache.set(key, json.dumps(user.to_dict()), self._ttl)
+            self._found[user_id] = user
         return user
 
     def get(self, user_id: int, actor: Principal) -> User:
@@ -96,5 +106,6 @@ class UserService:
             raise Forbidden()
 
     def _invalidate(self, user_id: int) -> None:
+        self._found.pop(user_id, None)
         self._cache.delete(cache_keys.user_key(user_id))
         self._cache.incr(cache_keys.USERS_LIST_VERSION)

@@ -1,21 +1,21 @@
-"""Fixed one-minute windows through the `limits` library, in memory or in Redis.
+"""The rate-limit tiers' counters in a `limits` storage: memory, or Redis to share them
+between processes and replicas. One increment per tier: the window is named in the
+counter's key, so nothing else needs reading back.
 
 The limiter fails open: when its storage is unreachable a request is let through
-and a warning is logged. It counts on the storage directly rather than through
-`FixedWindowRateLimiter`, whose `hit` drops the count `incr` returns and whose
-`get_window_stats` then reads it back in one more round trip to Redis per tier.
+uncounted and a warning is logged.
 """
 
-import logging
 import time
+from collections.abc import Callable
 
-from limits import RateLimitItemPerMinute
+import structlog
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
-from app.core.rate_limits import Tier, Usage, tightest
+from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tightest
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 SOCKET_TIMEOUT_SECONDS = 0.5
 
@@ -40,27 +40,23 @@ def storage_for(redis_url: str | None) -> Storage:
 
 
 class RateLimiter:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
         self._storage = storage
+        self._clock = clock
 
     def hit(self, tiers: list[Tier]) -> Usage | None:
         """Counts the request against every tier; None when there is no tier to count
         or the storage is unreachable."""
         if not tiers:
             return None
+        now = self._clock()
         try:
-            return tightest([self._hit(tier) for tier in tiers])
+            return tightest([self._hit(tier, now) for tier in tiers])
         except StorageError as exc:
-            logger.warning("rate limits unavailable, letting the request through: %s", exc)
+            logger.warning("rate_limit_unavailable", error=type(exc).__name__)
             return None
 
-    def _hit(self, tier: Tier) -> Usage:
-        item = RateLimitItemPerMinute(tier.per_minute, namespace=tier.name)
-        key = item.key_for(tier.identity)
-        count = self._storage.incr(key, item.get_expiry())
-        return Usage.of(
-            tier,
-            allowed=count <= item.amount,
-            remaining=item.amount - count,
-            seconds_left=self._storage.get_expiry(key) - time.time(),
-        )
+    def _hit(self, tier: Tier, now: float) -> Usage:
+        window = tier.window(now)
+        count = self._storage.incr(window.counter_key, WINDOW_SECONDS)
+        return Usage.counted(tier, window, count)

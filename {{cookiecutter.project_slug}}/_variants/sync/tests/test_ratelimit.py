@@ -1,0 +1,99 @@
+"""The limiter's fixed windows, on the memory storage a project without Redis uses."""
+
+import json
+import logging
+import zlib
+
+import pytest
+from limits.storage import MemoryStorage
+
+from app.core.logging import configure_logging
+from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage
+from app.ratelimit import RateLimiter, storage_for
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def window_start(identity: str, near: int) -> int:
+    """The start of `identity`'s window that holds second `near`."""
+    offset = zlib.crc32(identity.encode()) % WINDOW_SECONDS
+    return near - (near - offset) % WINDOW_SECONDS
+
+
+def hit(limiter: RateLimiter, *tiers: Tier) -> Usage:
+    usage = limiter.hit(list(tiers))
+    assert usage is not None
+    return usage
+
+
+def test_a_window_counts_up_to_its_limit_then_refuses_until_it_ends() -> None:
+    tier = Tier("ip", "10.0.0.1", per_minute=2)
+    start = window_start(tier.identity, 1_700_000_000)
+    clock = Clock(start + 20.5)
+    limiter = RateLimiter(MemoryStorage(), clock)
+
+    first, second, third = hit(limiter, tier), hit(limiter, tier), hit(limiter, tier)
+
+    assert (first.remaining, second.remaining) == (1, 0)
+    assert (first.allowed, second.allowed, third.allowed) == (True, True, False)
+    assert third.reset_seconds == 40
+    clock.now = start + WINDOW_SECONDS
+    after = hit(limiter, tier)
+    assert (after.allowed, after.remaining, after.reset_seconds) == (True, 1, WINDOW_SECONDS)
+
+
+def test_the_last_fraction_of_a_second_still_reports_a_reset_of_one_second() -> None:
+    tier = Tier("ip", "10.0.0.1", per_minute=5)
+    start = window_start(tier.identity, 1_700_000_000)
+    limiter = RateLimiter(MemoryStorage(), Clock(start + WINDOW_SECONDS - 0.01))
+
+    assert hit(limiter, tier).reset_seconds == 1
+
+
+def test_each_client_and_tier_has_its_own_count() -> None:
+    limiter = RateLimiter(MemoryStorage(), Clock(1_700_000_000.0))
+    ip = Tier("ip", "10.0.0.1", per_minute=5)
+
+    hit(limiter, ip)
+    other_ip = hit(limiter, Tier("ip", "10.0.0.2", per_minute=5))
+    login = hit(limiter, Tier("login", "10.0.0.1", per_minute=5))
+
+    assert (other_ip.remaining, login.remaining) == (4, 4)
+
+
+def test_the_headers_describe_the_tier_with_the_fewest_requests_left() -> None:
+    limiter = RateLimiter(MemoryStorage(), Clock(1_700_000_000.0))
+    ip = Tier("ip", "10.0.0.1", per_minute=100)
+    user = Tier("user", "42", per_minute=3)
+
+    usage = hit(limiter, ip, user)
+
+    assert (usage.limit, usage.remaining) == (3, 2)
+
+
+def test_an_unreachable_redis_lets_the_request_through_with_a_warning(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("redis", reason="a project baked without Redis has no Redis storage")
+    # The app's JSON logs, written to this test's captured output; the root logger's
+    # handlers and level are given back afterwards.
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    configure_logging("INFO")
+    # Port 9 (discard) is closed on loopback: the connection is refused at once.
+    limiter = RateLimiter(storage_for("redis://127.0.0.1:9/0"))
+
+    usage = limiter.hit([Tier("ip", "10.0.0.1", per_minute=5)])
+
+    assert usage is None
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["level"], line["event"]) for line in logged] == [
+        ("warning", "rate_limit_unavailable")
+    ]
