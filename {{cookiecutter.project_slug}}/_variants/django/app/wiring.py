@@ -16,7 +16,7 @@ from app.adapters.hashing import DjangoHasher
 from app.core.domain import utc_now
 from app.core.security import TokenCodec
 from app.core.settings import Settings, get_settings
-from app.ratelimit import RateLimiter, storage_for
+from app.ratelimit import RateLimiter, counters_for
 from app.repositories.refresh_tokens import DjangoRefreshTokenRepository
 from app.repositories.users import DjangoUserRepository
 from app.services.auth import AuthService
@@ -54,7 +54,7 @@ def components() -> Components:
             issuer=settings.jwt_issuer,
             access_ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        limiter=RateLimiter(storage_for(settings.redis_url)),
+        limiter=RateLimiter(counters_for(settings.redis_url)),
     )
 
 

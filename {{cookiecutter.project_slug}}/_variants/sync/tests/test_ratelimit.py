@@ -1,15 +1,17 @@
-"""The limiter's fixed windows, on the memory storage a project without Redis uses."""
+"""The limiter's fixed windows, on the memory counters a project without Redis uses."""
 
 import json
 import logging
+import os
+import time
+import uuid
 import zlib
 
 import pytest
-from limits.storage import MemoryStorage
 
 from app.core.logging import configure_logging
 from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage
-from app.ratelimit import RateLimiter, storage_for
+from app.ratelimit import MemoryCounters, RateLimiter, counters_for
 
 
 class Clock:
@@ -36,7 +38,7 @@ def test_a_window_counts_up_to_its_limit_then_refuses_until_it_ends() -> None:
     tier = Tier("ip", "10.0.0.1", per_minute=2)
     start = window_start(tier.identity, 1_700_000_000)
     clock = Clock(start + 20.5)
-    limiter = RateLimiter(MemoryStorage(), clock)
+    limiter = RateLimiter(MemoryCounters(), clock)
 
     first, second, third = hit(limiter, tier), hit(limiter, tier), hit(limiter, tier)
 
@@ -51,13 +53,13 @@ def test_a_window_counts_up_to_its_limit_then_refuses_until_it_ends() -> None:
 def test_the_last_fraction_of_a_second_still_reports_a_reset_of_one_second() -> None:
     tier = Tier("ip", "10.0.0.1", per_minute=5)
     start = window_start(tier.identity, 1_700_000_000)
-    limiter = RateLimiter(MemoryStorage(), Clock(start + WINDOW_SECONDS - 0.01))
+    limiter = RateLimiter(MemoryCounters(), Clock(start + WINDOW_SECONDS - 0.01))
 
     assert hit(limiter, tier).reset_seconds == 1
 
 
 def test_each_client_and_tier_has_its_own_count() -> None:
-    limiter = RateLimiter(MemoryStorage(), Clock(1_700_000_000.0))
+    limiter = RateLimiter(MemoryCounters(), Clock(1_700_000_000.0))
     ip = Tier("ip", "10.0.0.1", per_minute=5)
 
     hit(limiter, ip)
@@ -68,7 +70,7 @@ def test_each_client_and_tier_has_its_own_count() -> None:
 
 
 def test_the_headers_describe_the_tier_with_the_fewest_requests_left() -> None:
-    limiter = RateLimiter(MemoryStorage(), Clock(1_700_000_000.0))
+    limiter = RateLimiter(MemoryCounters(), Clock(1_700_000_000.0))
     ip = Tier("ip", "10.0.0.1", per_minute=100)
     user = Tier("user", "42", per_minute=3)
 
@@ -88,7 +90,7 @@ def test_an_unreachable_redis_lets_the_request_through_with_a_warning(
     monkeypatch.setattr(root, "level", root.level)
     configure_logging("INFO")
     # Port 9 (discard) is closed on loopback: the connection is refused at once.
-    limiter = RateLimiter(storage_for("redis://127.0.0.1:9/0"))
+    limiter = RateLimiter(counters_for("redis://127.0.0.1:9/0"))
 
     usage = limiter.hit([Tier("ip", "10.0.0.1", per_minute=5)])
 
@@ -97,3 +99,20 @@ def test_an_unreachable_redis_lets_the_request_through_with_a_warning(
     assert [(line["level"], line["event"]) for line in logged] == [
         ("warning", "rate_limit_unavailable")
     ]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="needs TEST_REDIS_URL")
+def test_processes_sharing_a_redis_share_the_counts() -> None:
+    import redis
+
+    url = os.environ["TEST_REDIS_URL"]
+    clock = Clock(time.time())
+    tier = Tier("ip", uuid.uuid4().hex, per_minute=3)
+    one, other = RateLimiter(counters_for(url), clock), RateLimiter(counters_for(url), clock)
+
+    usages = [hit(one, tier), hit(other, tier), hit(one, tier), hit(other, tier)]
+
+    assert [usage.remaining for usage in usages] == [2, 1, 0, 0]
+    assert [usage.allowed for usage in usages] == [True, True, True, False]
+    counter = "rate-limit:" + tier.window(clock.now).counter_key
+    assert 0 < redis.Redis.from_url(url).ttl(counter) <= WINDOW_SECONDS

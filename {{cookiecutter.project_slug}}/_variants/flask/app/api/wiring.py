@@ -12,7 +12,7 @@ from app.cache.memory import MemoryCache
 from app.core.domain import utc_now
 from app.core.security import PasswordHasher, TokenCodec
 from app.core.settings import ConfigurationError, Settings
-from app.ratelimit import RateLimiter, storage_for
+from app.ratelimit import RateLimiter, counters_for
 from app.repositories.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.users import SqlUserRepository
 from app.services.auth import AuthService
@@ -60,7 +60,7 @@ def init_components(app: Flask, settings: Settings) -> Components:
             issuer=settings.jwt_issuer,
             access_ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        limiter=RateLimiter(storage_for(settings.redis_url)),
+        limiter=RateLimiter(counters_for(settings.redis_url)),
         clock=utc_now,
     )
     app.extensions[KEY] = components

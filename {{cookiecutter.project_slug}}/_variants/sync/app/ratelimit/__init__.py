@@ -1,0 +1,73 @@
+"""The rate-limit tiers' counters: in memory, each process counting on its own, or in
+Redis, shared by every process and replica. The window is named in each counter's key,
+so a request costs one increment per tier and nothing is read back; in Redis, one round
+trip counts all of a request's tiers.
+
+The limiter fails open: when its counters are unreachable a request is let through
+uncounted and a warning is logged.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import structlog
+from limits.storage import MemoryStorage
+
+from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tightest
+
+logger = structlog.get_logger(__name__)
+
+
+class CountersUnavailable(Exception):
+    """The counters' store could not be reached."""
+
+
+class Counters(Protocol):
+    def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
+        """Adds one to each counter, creating it to expire after `expiry_seconds`;
+        returns the new counts."""
+        ...
+
+
+class MemoryCounters:
+    def __init__(self) -> None:
+        self._storage = MemoryStorage()
+
+    def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
+        return [self._storage.incr(key, expiry_seconds) for key in keys]
+
+
+def counters_for(redis_url: str | None) -> Counters:
+    if redis_url is None:
+        return MemoryCounters()
+    from app.ratelimit.redis_counters import RedisCounters  # only installed with Redis
+
+    return RedisCounters(redis_url)
+
+
+class RateLimiter:
+    def __init__(self, counters: Counters, clock: Callable[[], float] = time.time) -> None:
+        self._counters = counters
+        self._clock = clock
+
+    def hit(self, tiers: list[Tier]) -> Usage | None:
+        """Counts the request against every tier; None when there is no tier to count
+        or the counters are unreachable."""
+        if not tiers:
+            return None
+        now = self._clock()
+        windows = [tier.window(now) for tier in tiers]
+        try:
+            counts = self._counters.increment(
+                [window.counter_key for window in windows], WINDOW_SECONDS
+            )
+        except CountersUnavailable as exc:
+            logger.warning("rate_limit_unavailable", error=str(exc))
+            return None
+        return tightest(
+            [
+                Usage.counted(tier, window, count)
+                for tier, window, count in zip(tiers, windows, counts, strict=True)
+            ]
+        )
