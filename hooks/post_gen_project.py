@@ -1,11 +1,14 @@
 """Prune the variants not chosen, merge the chosen ones in, and write a fresh .env."""
 
 import json
+import re
 import secrets
 import shutil
+import sys
+import tomllib
 from pathlib import Path
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 VARIANTS = Path("_variants")
 # option -> value -> the paths that value owns. A path owned by no chosen value is
@@ -65,6 +68,30 @@ def write_env_file(root: Path) -> None:
     (root / ".env").write_text(example.replace("JWT_SECRET=", f"JWT_SECRET={secret}", 1))
 
 
+def normalized(name: str) -> str:
+    """A distribution name as installers compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dependency_clash(root: Path) -> str | None:
+    """The project cannot be installed under the name of a package it depends on."""
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"]]
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    names = {
+        normalized(re.split(r"[^A-Za-z0-9._-]", requirement, maxsplit=1)[0])
+        for requirement in requirements
+    }
+    slug = ANSWERS["project_slug"]
+    if normalized(slug) in names:
+        return (
+            f"project_slug '{slug}' is the name of a package the project depends on, "
+            "so it could not be installed; choose another."
+        )
+    return None
+
+
 def main() -> None:
     root = Path.cwd()
     chosen, unchosen = owned_paths(ANSWERS)
@@ -74,6 +101,11 @@ def main() -> None:
         if path.parts[0] == VARIANTS.name:
             merge_overlay(path, root)
     remove(VARIANTS)
+    error = dependency_clash(root)
+    if error:
+        # cookiecutter removes the project when a hook fails.
+        print(f"ERROR: {error}", file=sys.stderr)
+        sys.exit(1)
     write_env_file(root)
 
 

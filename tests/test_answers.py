@@ -16,6 +16,10 @@ BAD_ANSWERS = [
     ({"project_slug": "acme--api"}, "project_slug"),
     ({"project_slug": "../escape"}, "project_slug"),
     ({"project_slug": "a" * 51}, "project_slug"),
+    # The name of a package the project depends on: it could not be installed.
+    ({"project_slug": "flask", "framework": "flask"}, "project_slug"),
+    ({"project_slug": "pydantic-settings"}, "project_slug"),
+    ({"project_slug": "pytest", "framework": "django"}, "project_slug"),
     ({"author_email": "not-an-address"}, "author_email"),
     ({"author_email": "a@b"}, "author_email"),
     ({"author_email": "a b@example.com"}, "author_email"),
