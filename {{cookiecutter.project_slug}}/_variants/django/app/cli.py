@@ -10,7 +10,7 @@ from typing import Any
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import thread_count, worker_count
+from app.core.serving import freeze_startup_objects, thread_count, worker_count
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
@@ -101,6 +101,7 @@ def _serve(args: argparse.Namespace) -> None:
         # (FORWARDED_ALLOW_IPS); gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto,
         # or read that variable.
         "forwarded_allow_ips": "",
+        "post_worker_init": freeze_startup_objects,
     }
     if args.certfile:
         options |= {"certfile": args.certfile, "keyfile": args.keyfile, "ssl_context": _tls13}

@@ -21,7 +21,7 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import thread_count, worker_count
+from app.core.serving import freeze_startup_objects, thread_count, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
@@ -167,6 +167,7 @@ def server_options(
         # The app's ProxyHeadersMiddleware alone decides whom to believe (FORWARDED_ALLOW_IPS);
         # gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto, or read that variable.
         "forwarded_allow_ips": "",
+        "post_worker_init": freeze_startup_objects,
     }
     if certfile or keyfile:
         if not (certfile and keyfile):
