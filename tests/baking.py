@@ -1,14 +1,16 @@
 """Baking projects and giving each dependency set one environment to run them in."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from cookiecutter.main import cookiecutter
 
-from tests.matrix import TEMPLATE, DependencySet, dependency_sets
+from tests.matrix import TEMPLATE
 
 
 def bake(answers: dict[str, str], output_dir: Path) -> Path:
@@ -83,15 +85,41 @@ def drop_postgres_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# Redis databases 4-9 belong to the contract suite's servers; the suites take 10-15.
-SUITE_REDIS_DATABASES = range(10, 16)
+# The Redis databases the tests may use, one claimed by each live server or baked suite
+# that needs Redis for as long as it runs; 0 holds the claims.
+REDIS_DATABASES = range(1, 16)
+REDIS_CLAIM_SECONDS = 300
+REDIS_CLAIMS = Path(__file__).with_name("redis_databases.py")
 
 
-def redis_url(dependency_set: DependencySet) -> str | None:
-    """A Redis database of its own for each set's suite, so parallel runs never meet."""
-    base = os.environ.get("TEST_REDIS_URL")
-    if not base or dependency_set.use_redis != "y":
-        return None
-    with_redis = [s for s in dependency_sets() if s.use_redis == "y"]
-    number = SUITE_REDIS_DATABASES[with_redis.index(dependency_set)]
-    return base.rsplit("/", 1)[0] + f"/{number}" if base.count("/") > 2 else f"{base}/{number}"
+def redis_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_redis_database(bin_dir: Path, project: Path) -> str:
+    """An emptied Redis database no other run of the tests is using, as a REDIS_URL."""
+    base = urlsplit(os.environ["TEST_REDIS_URL"])
+    server = urlunsplit((base.scheme, base.netloc, "", "", ""))
+    numbers = ",".join(map(str, REDIS_DATABASES))
+    deadline = time.monotonic() + REDIS_CLAIM_SECONDS
+    while True:
+        result = run(
+            [str(bin_dir / "python"), str(REDIS_CLAIMS), "claim", server, numbers, redis_owner()],
+            cwd=project,
+            timeout=60,
+        )
+        if result.returncode == 0:
+            return f"{server}/{result.stdout.strip()}"
+        assert result.returncode == 3, output_of(result)
+        assert time.monotonic() < deadline, (
+            f"Redis databases {numbers} stayed held by other runs for {REDIS_CLAIM_SECONDS} s"
+        )
+        time.sleep(2)
+
+
+def release_redis_database(bin_dir: Path, project: Path, url: str) -> None:
+    run(
+        [str(bin_dir / "python"), str(REDIS_CLAIMS), "release", url, redis_owner()],
+        cwd=project,
+        timeout=60,
+    )

@@ -4,7 +4,14 @@ import os
 
 import pytest
 
-from tests.baking import drop_postgres_database, output_of, postgres_url, redis_url, run
+from tests.baking import (
+    claim_redis_database,
+    drop_postgres_database,
+    output_of,
+    postgres_url,
+    release_redis_database,
+    run,
+)
 from tests.matrix import DependencySet, dependency_sets
 
 SETS = dependency_sets()
@@ -44,13 +51,14 @@ def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, bak
         "TEST_DATABASE_URL": None,
         "TEST_REDIS_URL": None,
     }
-    database = None
+    database = redis = None
     if backend == "services":
         if dependency_set.database == "postgresql":
             # A name of this run's own: two runs on one server never share a database.
             label = dependency_set.id.replace("-", "_")
             database = env["TEST_DATABASE_URL"] = postgres_url(f"suite_{label}_{os.getpid()}")
-        env["TEST_REDIS_URL"] = redis_url(dependency_set)
+        if dependency_set.use_redis == "y" and os.environ.get("TEST_REDIS_URL"):
+            redis = env["TEST_REDIS_URL"] = claim_redis_database(project.bin, project.path)
     command = [str(project.bin / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     if backend == "sqlite" and "services" in backends(dependency_set):
         # The coverage gate is measured once per set, on the services, where the tests
@@ -61,6 +69,8 @@ def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, bak
     finally:
         if database:
             drop_postgres_database(database)
+        if redis:
+            release_redis_database(project.bin, project.path, redis)
     assert result.returncode == 0, output_of(result)
 
 

@@ -7,11 +7,16 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from tests.baking import drop_postgres_database, output_of, postgres_url, run
+from tests.baking import (
+    claim_redis_database,
+    drop_postgres_database,
+    output_of,
+    postgres_url,
+    release_redis_database,
+)
 from tests.conftest import BakedProject
 from tests.matrix import DependencySet, options
 
@@ -51,12 +56,6 @@ GENEROUS_LIMITS = {
     "RATE_LIMIT_LOGIN": "1000000",
 }
 
-# The Redis databases this suite may use, claimed one per server for its lifetime. The odd
-# ones first: tests/test_suites.py's baked suites empty even-numbered ones.
-REDIS_DATABASES = (5, 7, 9, 4, 6, 8)
-REDIS_CLAIM_SECONDS = 300
-REDIS_CLAIMS = Path(__file__).with_name("redis_databases.py")
-
 
 def frameworks() -> list[str]:
     return list(options()["framework"])
@@ -88,40 +87,6 @@ def backend_id(dependency_set: DependencySet) -> str:
     if dependency_set.use_redis == "y":
         parts.append("redis")
     return "-".join(parts)
-
-
-def redis_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_redis_database(bin_dir: Path, project: Path) -> str:
-    """An emptied Redis database no other run of the suite is using, as a REDIS_URL."""
-    base = urlsplit(os.environ["TEST_REDIS_URL"])
-    server = urlunsplit((base.scheme, base.netloc, "", "", ""))
-    numbers = ",".join(map(str, REDIS_DATABASES))
-    deadline = time.monotonic() + REDIS_CLAIM_SECONDS
-    while True:
-        result = run(
-            [str(bin_dir / "python"), str(REDIS_CLAIMS), "claim", server, numbers, redis_owner()],
-            cwd=project,
-            timeout=60,
-        )
-        if result.returncode == 0:
-            return f"{server}/{result.stdout.strip()}"
-        assert result.returncode == 3, output_of(result)
-        assert time.monotonic() < deadline, (
-            f"Redis databases {numbers} stayed held by other runs of the suite "
-            f"for {REDIS_CLAIM_SECONDS} s"
-        )
-        time.sleep(2)
-
-
-def release_redis_database(bin_dir: Path, project: Path, url: str) -> None:
-    run(
-        [str(bin_dir / "python"), str(REDIS_CLAIMS), "release", url, redis_owner()],
-        cwd=project,
-        timeout=60,
-    )
 
 
 def free_port() -> int:

@@ -1,14 +1,15 @@
-"""Claim or release one of the suite's Redis databases for one server.
+"""Claim or release one of the suite's Redis databases for one server or one baked suite.
 
 Run by a baked project's Python, which has redis-py when the project uses Redis:
 
-    python redis_databases.py claim redis://host:port 5,7,9,4,6,8 HOST:PID
+    python redis_databases.py claim redis://host:port 4,5,...,15 HOST:PID
     python redis_databases.py release redis://host:port/N HOST:PID
 
 Two runs of the suite at once (each framework's engineers run it) would otherwise share
-a database, and a cached user of one run would answer for a user of the other. A claim
-takes the first database nobody holds, or whose holder's process is gone, and empties it;
-it prints the database number, or exits 3 when every one is held.
+a database, and a cached user or a rate-limit count of one run would answer for the
+other. A claim takes the first database nobody holds, or whose holder's process is gone,
+and empties it; it prints the database number, or exits 3 when every one is held. Claims
+are kept in database 0, apart from the claimed ones, which their users empty at will.
 """
 
 import os
@@ -17,7 +18,7 @@ import sys
 
 import redis
 
-OWNER_KEY = "contract-suite:owner"
+CLAIM_KEY = "backend-template-tests:claim:{}"
 
 
 def holder_is_alive(owner: str) -> bool:
@@ -34,22 +35,25 @@ def holder_is_alive(owner: str) -> bool:
 
 
 def claim(base: str, numbers: list[int], owner: str) -> int | None:
+    claims = redis.Redis.from_url(f"{base}/0")
     for number in numbers:
-        client = redis.Redis.from_url(f"{base}/{number}")
-        if not client.set(OWNER_KEY, owner, nx=True):
-            holder = (client.get(OWNER_KEY) or b"").decode()
+        key = CLAIM_KEY.format(number)
+        if not claims.set(key, owner, nx=True):
+            holder = (claims.get(key) or b"").decode()
             if holder and holder_is_alive(holder):
                 continue
-        client.flushdb()
-        client.set(OWNER_KEY, owner)
+            claims.set(key, owner)
+        redis.Redis.from_url(f"{base}/{number}").flushdb()
         return number
     return None
 
 
 def release(url: str, owner: str) -> None:
-    client = redis.Redis.from_url(url)
-    if (client.get(OWNER_KEY) or b"").decode() == owner:
-        client.delete(OWNER_KEY)
+    base, _, number = url.rpartition("/")
+    claims = redis.Redis.from_url(f"{base}/0")
+    key = CLAIM_KEY.format(number)
+    if (claims.get(key) or b"").decode() == owner:
+        claims.delete(key)
 
 
 def main(argv: list[str]) -> int:
