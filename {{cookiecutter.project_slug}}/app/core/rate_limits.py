@@ -1,6 +1,6 @@
 """The contract's three rate-limit tiers: which apply to a request, the fixed window a
-hit falls in, and which tier the RateLimit-* headers describe. The counters live in a
-`limits` storage (memory, or Redis to share them), one increment per tier and request."""
+hit falls in, and which tier the RateLimit-* headers describe. Each framework keeps the
+counters, in memory or in Redis to share them: one increment per tier and request."""
 
 import math
 import zlib
