@@ -2,7 +2,7 @@
 
 Run by a baked project's Python, which has redis-py when the project uses Redis:
 
-    python redis_databases.py claim redis://host:port 4,5,...,15 HOST:PID
+    python redis_databases.py claim redis://host:port 1,2,...,15 HOST:PID
     python redis_databases.py release redis://host:port/N HOST:PID
 
 Two runs of the suite at once (each framework's engineers run it) would otherwise share
