@@ -48,8 +48,8 @@ RAISED_LIMITS = {
     "RATE_LIMIT_PER_USER": "1000000000",
     "RATE_LIMIT_LOGIN": "1000000000",
 }
-# Gunicorn threads per worker, as each variant's `serve` sets them.
-THREADS = {"flask": {1: 8, "many": 4}, "django": {1: 8, "many": 4}}
+# Gunicorn threads per process, as Flask's and Django's `serve` set them.
+THREADS = 8
 TARGETS = {"user": 0.9, "list": 0.8}
 P99_TARGET = 1.2
 REQUESTS = {
@@ -206,12 +206,9 @@ def wrk_ceiling(seconds: float, connections: int, workdir: Path) -> float:
         return wrk(url, None, seconds, connections).requests_per_second
 
 
-def worker_count(framework: str, with_redis: bool) -> int:
-    """What `serve` starts by default (app/core/serving.py and each variant's cli.py)."""
-    cores = os.cpu_count() or 1
-    if not with_redis:
-        return 1
-    return cores if framework == "fastapi" else 2 * cores + 1
+def worker_count(with_redis: bool) -> int:
+    """What `serve` starts by default (app/core/serving.py)."""
+    return (os.cpu_count() or 1) if with_redis else 1
 
 
 def reference_command(framework: str, bin_dir: Path, port: int, workers: int) -> list[str]:
@@ -226,12 +223,11 @@ def reference_command(framework: str, bin_dir: Path, port: int, workers: int) ->
             "--no-server-header",
             "--log-level=warning",
         ]
-    threads = THREADS[framework][1 if workers == 1 else "many"]
     app = "flask_app:app" if framework == "flask" else "django_app:application"
     return [
         str(bin_dir / "gunicorn"),
         "--worker-class=gthread",
-        f"--threads={threads}",
+        f"--threads={THREADS}",
         f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
@@ -338,7 +334,7 @@ def benchmark_set(
             "user": (f"/api/v1/users/{user_id}", user_token),
             "list": ("/api/v1/users?page=1&limit=20", admin_token),
         }
-        workers = worker_count(framework, bool(redis_url))
+        workers = worker_count(bool(redis_url))
         port = free_port()
         reference_url = f"http://127.0.0.1:{port}"
         reference_env = {

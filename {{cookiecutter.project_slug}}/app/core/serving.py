@@ -7,10 +7,12 @@ import os
 from app.core.settings import ConfigurationError, Settings
 
 
-def worker_count(requested: int | None, settings: Settings, per_core: int, extra: int = 0) -> int:
-    """Without REDIS_URL cache and rate limits live in the process, so there is one."""
+def worker_count(requested: int | None, settings: Settings) -> int:
+    """One process per core, as a process runs Python on one core at a time and its threads
+    (Flask, Django) or event loop (FastAPI) cover its waits on I/O. Without REDIS_URL
+    cache and rate limits live in the process, so there is one."""
     if requested is None:
-        return (os.cpu_count() or 1) * per_core + extra if settings.redis_url else 1
+        return (os.cpu_count() or 1) if settings.redis_url else 1
     if requested < 1:
         raise ConfigurationError("--workers: must be at least 1")
     if requested > 1 and not settings.redis_url:
@@ -21,14 +23,9 @@ def worker_count(requested: int | None, settings: Settings, per_core: int, extra
     return requested
 
 
-# gunicorn gthread threads per process. A thread is held by a request until its body has
-# arrived, so a slow client holds one: a single process (no Redis) gets more of them.
-THREADS_SINGLE_PROCESS = 8
-THREADS_PER_WORKER = 4
-
-
-def thread_count(workers: int) -> int:
-    return THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER
+# gunicorn gthread threads per process: while some wait on the database, Redis or a slow
+# client's body, the others keep the core busy.
+THREADS_PER_PROCESS = 8
 
 
 def freeze_startup_objects(_worker: object) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import freeze_startup_objects, thread_count, worker_count
+from app.core.serving import THREADS_PER_PROCESS, freeze_startup_objects, worker_count
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
@@ -85,13 +85,13 @@ def _serve(args: argparse.Namespace) -> None:
     ensure_jwt_secret()
     settings = get_settings()
     configure_logging(settings.log_level)
-    workers = worker_count(args.workers, settings, per_core=2, extra=1)
+    workers = worker_count(args.workers, settings)
     host = f"[{args.host}]" if ":" in args.host else args.host
     options: dict[str, Any] = {
         "bind": f"{host}:{args.port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": thread_count(workers),
+        "threads": THREADS_PER_PROCESS,
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "proc_name": PROJECT.slug,
         "accesslog": None,

@@ -113,7 +113,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=worker_count(workers, settings, per_core=1),
+        workers=worker_count(workers, settings),
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
         log_config=None,

@@ -21,7 +21,7 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import freeze_startup_objects, thread_count, worker_count
+from app.core.serving import THREADS_PER_PROCESS, freeze_startup_objects, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
@@ -151,12 +151,12 @@ def server_options(
     certfile: str | None,
     keyfile: str | None,
 ) -> dict[str, Any]:
-    processes = worker_count(workers, settings, per_core=2, extra=1)
+    processes = worker_count(workers, settings)
     options: dict[str, Any] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": processes,
         "worker_class": "gthread",
-        "threads": thread_count(processes),
+        "threads": THREADS_PER_PROCESS,
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "logger_class": JsonLogger,
         "loglevel": settings.log_level.lower(),
