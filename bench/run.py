@@ -147,8 +147,8 @@ def parse_wrk(out: str) -> Measurement:
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Measurement(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)$", out, re.M).group(1)),  # type: ignore[union-attr]
-        p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)$", out, re.M).group(1)),  # type: ignore[union-attr]
+        p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M).group(1)),  # type: ignore[union-attr]
         errors=errors + (int(non_2xx.group(1)) if non_2xx else 0),
     )
 
