@@ -15,6 +15,8 @@ from app.config.wsgi import build_application
 from app.core.settings import ConfigurationError, get_settings
 from tests.conftest import Api
 
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
+
 Logged = Callable[[], list[dict[str, Any]]]
 
 

@@ -2,7 +2,11 @@
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.conftest import PASSWORD, Account, Api, error_code
+
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
 
 LOGIN = "/api/v1/auth/login"
 

@@ -4,6 +4,7 @@ are dropped and recreated, and that Redis database is flushed)."""
 
 import importlib.util
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from app.cli import migrate
+from app.core.rate_limits import Tier
 from app.core.settings import Settings
 from app.database_url import sqlalchemy_url
 from app.main import create_app
@@ -109,3 +111,12 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
+
+
+@pytest.fixture
+def one_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request of the test falls in the same rate-limit window: a window that ended
+    between two of them would start their counts again."""
+    pinned = time.time()
+    window = Tier.window
+    monkeypatch.setattr(Tier, "window", lambda tier, _now: window(tier, pinned))

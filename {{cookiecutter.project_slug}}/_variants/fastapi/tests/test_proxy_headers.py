@@ -11,6 +11,8 @@ from app.main import create_app
 from tests.conftest import MakeSettings
 from tests.helpers import client_for
 
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
+
 FORWARDED = {"X-Forwarded-For": "203.0.113.7, 10.0.0.5", "X-Forwarded-Proto": "https"}
 
 

@@ -3,10 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 
 from app.main import create_app
 from tests.conftest import MakeSettings
 from tests.helpers import SECRET, add_user, assert_error, bearer, client_for, login
+
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
 
 
 async def test_the_per_ip_limit_counts_every_request_but_health(

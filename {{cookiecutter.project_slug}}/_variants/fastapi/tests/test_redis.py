@@ -63,6 +63,7 @@ async def test_processes_share_the_cache_and_its_invalidation(make_settings: Mak
 
 
 @needs_redis
+@pytest.mark.usefixtures("one_rate_limit_window")
 async def test_processes_share_the_rate_limit_counters(make_settings: MakeSettings) -> None:
     settings = make_settings(rate_limit_per_ip=3)
     first, second = create_app(settings), create_app(settings)

@@ -9,6 +9,8 @@ from flask import Flask, request
 from app.core.settings import ConfigurationError, load_settings
 from tests.conftest import AppFactory
 
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
+
 FORWARDED = {"X-Forwarded-For": "203.0.113.7, 10.0.0.5", "X-Forwarded-Proto": "https"}
 
 

@@ -3,8 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
 
 from tests.conftest import JWT_SECRET, AppFactory, account, bearer, error_of, log_in
+
+pytestmark = pytest.mark.usefixtures("one_rate_limit_window")
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
