@@ -48,8 +48,9 @@ RAISED_LIMITS = {
     "RATE_LIMIT_PER_USER": "1000000000",
     "RATE_LIMIT_LOGIN": "1000000000",
 }
-# Gunicorn threads per process, as Flask's and Django's `serve` set them.
-THREADS = 8
+# Gunicorn threads per process, as Flask's and Django's `serve` set them (one process
+# without Redis, several with it).
+THREADS = {"single": 8, "several": 4}
 TARGETS = {"user": 0.9, "list": 0.8}
 P99_TARGET = 1.2
 REQUESTS = {
@@ -227,7 +228,7 @@ def reference_command(framework: str, bin_dir: Path, port: int, workers: int) ->
     return [
         str(bin_dir / "gunicorn"),
         "--worker-class=gthread",
-        f"--threads={THREADS}",
+        f"--threads={THREADS['single' if workers == 1 else 'several']}",
         f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",

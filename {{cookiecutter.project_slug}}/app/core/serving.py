@@ -23,9 +23,15 @@ def worker_count(requested: int | None, settings: Settings) -> int:
     return requested
 
 
-# gunicorn gthread threads per process: while some wait on the database, Redis or a slow
-# client's body, the others keep the core busy.
-THREADS_PER_PROCESS = 8
+# gunicorn gthread threads per process. A thread is held by a request until its body has
+# arrived, so a slow client holds one: a single process (no Redis) gets more of them. More
+# threads than this in a process of several only wait for its lock on the interpreter.
+THREADS_SINGLE_PROCESS = 8
+THREADS_PER_WORKER = 4
+
+
+def thread_count(workers: int) -> int:
+    return THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER
 
 
 def freeze_startup_objects(_worker: object) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import THREADS_PER_PROCESS, freeze_startup_objects, worker_count
+from app.core.serving import freeze_startup_objects, thread_count, worker_count
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
@@ -91,7 +91,7 @@ def _serve(args: argparse.Namespace) -> None:
         "bind": f"{host}:{args.port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS_PER_PROCESS,
+        "threads": thread_count(workers),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "proc_name": PROJECT.slug,
         "accesslog": None,

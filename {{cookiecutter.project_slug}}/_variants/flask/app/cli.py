@@ -21,7 +21,7 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import THREADS_PER_PROCESS, freeze_startup_objects, worker_count
+from app.core.serving import freeze_startup_objects, thread_count, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
@@ -156,7 +156,7 @@ def server_options(
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": processes,
         "worker_class": "gthread",
-        "threads": THREADS_PER_PROCESS,
+        "threads": thread_count(processes),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "logger_class": JsonLogger,
         "loglevel": settings.log_level.lower(),
