@@ -225,11 +225,14 @@ def reference_command(framework: str, bin_dir: Path, port: int, workers: int) ->
             "--log-level=warning",
         ]
     app = "flask_app:app" if framework == "flask" else "django_app:application"
+    several = workers > 1
+    # Like `serve`: several workers listen on a socket each (app/core/serving.py).
     return [
         str(bin_dir / "gunicorn"),
         "--worker-class=gthread",
-        f"--threads={THREADS['single' if workers == 1 else 'several']}",
+        f"--threads={THREADS['several' if several else 'single']}",
         f"--workers={workers}",
+        *(["--reuse-port"] if several else []),
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
         app,

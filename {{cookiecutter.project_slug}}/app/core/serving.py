@@ -34,6 +34,14 @@ def thread_count(workers: int) -> int:
     return THREADS_SINGLE_PROCESS if workers == 1 else THREADS_PER_WORKER
 
 
+def socket_per_worker(workers: int) -> bool:
+    """gunicorn's reuse_port: several workers each listen on a socket of their own, and the
+    kernel spreads new connections over them. On one shared socket whichever worker wakes
+    first accepts, and a burst of keep-alive connections (a load balancer's pool) can land
+    on one worker while the others stay idle."""
+    return workers > 1
+
+
 def freeze_startup_objects(_worker: object) -> None:
     """gunicorn's post_worker_init: what a worker loaded lives as long as it does. Out of
     the collector's sight (gc.freeze), a full collection walks only what requests made,

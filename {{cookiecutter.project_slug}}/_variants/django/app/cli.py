@@ -10,7 +10,12 @@ from typing import Any
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import freeze_startup_objects, thread_count, worker_count
+from app.core.serving import (
+    freeze_startup_objects,
+    socket_per_worker,
+    thread_count,
+    worker_count,
+)
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
 
 SETTINGS_MODULE = "app.config.settings"
@@ -92,6 +97,7 @@ def _serve(args: argparse.Namespace) -> None:
         "workers": workers,
         "worker_class": "gthread",
         "threads": thread_count(workers),
+        "reuse_port": socket_per_worker(workers),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "proc_name": PROJECT.slug,
         "accesslog": None,

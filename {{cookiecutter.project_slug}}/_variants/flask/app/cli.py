@@ -21,7 +21,12 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import freeze_startup_objects, thread_count, worker_count
+from app.core.serving import (
+    freeze_startup_objects,
+    socket_per_worker,
+    thread_count,
+    worker_count,
+)
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
@@ -157,6 +162,7 @@ def server_options(
         "workers": processes,
         "worker_class": "gthread",
         "threads": thread_count(processes),
+        "reuse_port": socket_per_worker(processes),
         "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
         "logger_class": JsonLogger,
         "loglevel": settings.log_level.lower(),

@@ -151,6 +151,7 @@ def test_server_options(database_url: str) -> None:
 
     assert options["bind"] == "127.0.0.1:8000"
     assert (options["workers"], options["worker_class"]) == (1, "gthread")
+    assert not options["reuse_port"]
     assert "certfile" not in options
     assert server_options(settings, "::1", 8000, 1, None, None)["bind"] == "[::1]:8000"
     with pytest.raises(ConfigurationError):
@@ -162,7 +163,8 @@ def test_several_workers_with_redis(database_url: str) -> None:
 
     default = server_options(settings, "127.0.0.1", 8000, None, None, None)
     assert default["workers"] == os.cpu_count()
-    assert server_options(settings, "127.0.0.1", 8000, 2, None, None)["workers"] == 2
+    two = server_options(settings, "127.0.0.1", 8000, 2, None, None)
+    assert (two["workers"], two["threads"], two["reuse_port"]) == (2, 4, True)
 
 
 def test_tls_options_require_tls_1_3(database_url: str) -> None:
