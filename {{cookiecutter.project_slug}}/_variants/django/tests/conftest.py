@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,9 +14,9 @@ from django.core.cache import caches
 from django.test import Client
 
 from app.core.domain import Principal, Role, User
-from app.core.rate_limits import Tier
 from app.core.settings import get_settings
 from app.wiring import components, services
+from tests.rate_limit_windows import one_rate_limit_window  # noqa: F401 (a fixture)
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -161,12 +160,3 @@ def logged(caplog: pytest.LogCaptureFixture) -> Callable[[], list[dict[str, Any]
         return [json.loads(formatter.format(record)) for record in caplog.records]
 
     return lines
-
-
-@pytest.fixture
-def one_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every request of the test falls in the same rate-limit window: a window that ended
-    between two of them would start their counts again."""
-    pinned = time.time()
-    window = Tier.window
-    monkeypatch.setattr(Tier, "window", lambda tier, _now: window(tier, pinned))

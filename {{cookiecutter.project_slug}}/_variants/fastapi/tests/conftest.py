@@ -4,7 +4,6 @@ are dropped and recreated, and that Redis database is flushed)."""
 
 import importlib.util
 import os
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -15,12 +14,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from app.cli import migrate
-from app.core.rate_limits import Tier
 from app.core.settings import Settings
 from app.database_url import sqlalchemy_url
 from app.main import create_app
 from app.models import Base
 from tests.helpers import SECRET, client_for
+from tests.rate_limit_windows import one_rate_limit_window  # noqa: F401 (a fixture)
 
 # High enough that no test but the rate-limit tests meets a limit.
 GENEROUS = {
@@ -111,12 +110,3 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
-
-
-@pytest.fixture
-def one_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every request of the test falls in the same rate-limit window: a window that ended
-    between two of them would start their counts again."""
-    pinned = time.time()
-    window = Tier.window
-    monkeypatch.setattr(Tier, "window", lambda tier, _now: window(tier, pinned))

@@ -2,7 +2,6 @@
 (TEST_REDIS_URL), apps built by the real factory, and helpers that act as a client would."""
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,9 @@ from app.api import create_app, shutdown
 from app.api.wiring import user_service
 from app.cli import OPERATOR, upgrade_database
 from app.core.domain import Role, User
-from app.core.rate_limits import Tier
 from app.core.settings import Settings
 from app.repositories.database import create_database_engine
+from tests.rate_limit_windows import one_rate_limit_window  # noqa: F401 (a fixture)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -202,12 +201,3 @@ def detail_fields(response: TestResponse) -> set[str]:
 @pytest.fixture
 def sqlite_file(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'cli.db'}"
-
-
-@pytest.fixture
-def one_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every request of the test falls in the same rate-limit window: a window that ended
-    between two of them would start their counts again."""
-    pinned = time.time()
-    window = Tier.window
-    monkeypatch.setattr(Tier, "window", lambda tier, _now: window(tier, pinned))
