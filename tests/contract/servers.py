@@ -196,12 +196,13 @@ def start_server(
     database: str | None = None,
     migrate: bool = True,
     tls: tuple[Path, Path] | None = None,
+    workers: int | None = None,
 ) -> LiveServer:
     """Bake (through `baked`), prepare the database and start `serve`, waiting for /health.
 
     `database` is a DATABASE_URL to use as is; by default the set's own backend: a SQLite
     file in `workdir`, or a fresh PostgreSQL database and Redis database of the suite's own.
-    With `tls` (certificate, key) it serves HTTPS.
+    With `tls` (certificate, key) it serves HTTPS; `workers` is passed to `serve --workers`.
     """
     dependency_set, project, bin_dir, slug = (
         baked.dependency_set,
@@ -239,11 +240,14 @@ def start_server(
             raise
     port = free_port()
     tls_args = ["--certfile", str(tls[0]), "--keyfile", str(tls[1])] if tls else []
+    worker_args = ["--workers", str(workers)] if workers else []
     stdout_path = workdir / "stdout.log"
     stderr_path = workdir / "stderr.log"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            command(bin_dir, slug, "serve", "--host", "127.0.0.1", "--port", str(port)) + tls_args,
+            command(bin_dir, slug, "serve", "--host", "127.0.0.1", "--port", str(port))
+            + tls_args
+            + worker_args,
             cwd=project,
             env=full_env,
             stdout=stdout,
