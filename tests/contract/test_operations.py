@@ -316,6 +316,9 @@ if services_available():
         "dependency_set",
         server_params([services_set(f) for f in frameworks() if f != "fastapi"]),
     )
+    @pytest.mark.skipif(
+        not Path("/proc/net/tcp").exists(), reason="counts connections in Linux's /proc"
+    )
     def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
         launch: Launch, dependency_set
     ) -> None:
