@@ -324,6 +324,7 @@ if services_available():
     ) -> None:
         live = launch(dependency_set, "spread", workers=2)
         try:
+            wait_for_listening_sockets(live, 2)
             spreads = [burst_of_connections(live) for _ in range(3)]
         finally:
             assert live.stop() == 0, live.output()
@@ -356,15 +357,32 @@ def burst_of_connections(live: LiveServer) -> list[int]:
             connection.close()
 
 
-def connections_per_worker(arbiter: int, port: int) -> list[int]:
-    """How many established connections to `port` each child process of `arbiter` holds."""
-    established = set()
+ESTABLISHED, LISTEN = "01", "0A"
+
+
+def wait_for_listening_sockets(live: LiveServer, count: int) -> None:
+    """/health answers once one worker is up; the others may still be binding their sockets."""
+    port = int(live.url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + 30
+    while len(sockets_on(port, LISTEN)) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} sockets listen: {live.output()}"
+        time.sleep(0.1)
+
+
+def sockets_on(port: int, state: str) -> set[str]:
+    """The sockets on local `port` in TCP `state`, named as /proc/PID/fd links name them."""
+    found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for row in Path(table).read_text().splitlines()[1:]:
             fields = row.split()
-            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
-            if local_port == port and state == "01":
-                established.add(f"socket:[{inode}]")
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found.add(f"socket:[{fields[9]}]")
+    return found
+
+
+def connections_per_worker(arbiter: int, port: int) -> list[int]:
+    """How many established connections to `port` each child process of `arbiter` holds."""
+    established = sockets_on(port, ESTABLISHED)
     held = []
     for process in Path("/proc").glob("[0-9]*"):
         try:
