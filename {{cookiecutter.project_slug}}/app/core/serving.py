@@ -3,6 +3,7 @@ processes only when Redis shares their state."""
 
 import gc
 import os
+import sys
 
 from app.core.settings import ConfigurationError, Settings
 
@@ -35,11 +36,12 @@ def thread_count(workers: int) -> int:
 
 
 def socket_per_worker(workers: int) -> bool:
-    """gunicorn's reuse_port: several workers each listen on a socket of their own, and the
-    kernel spreads new connections over them. On one shared socket whichever worker wakes
-    first accepts, and a burst of keep-alive connections (a load balancer's pool) can land
-    on one worker while the others stay idle."""
-    return workers > 1
+    """Several workers each listen on a socket of their own (SO_REUSEPORT), and Linux
+    spreads new connections over them. On one shared socket whichever worker wakes first
+    accepts, and a burst of keep-alive connections (a load balancer's pool) can land on one
+    worker while the others stay idle. Other systems accept the option but may hand every
+    connection to one of the sockets, so there the workers share one."""
+    return workers > 1 and sys.platform == "linux"
 
 
 def freeze_startup_objects(_worker: object) -> None:
