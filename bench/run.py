@@ -214,16 +214,7 @@ def worker_count(with_redis: bool) -> int:
 
 def reference_command(framework: str, bin_dir: Path, port: int, workers: int) -> list[str]:
     if framework == "fastapi":
-        return [
-            str(bin_dir / "uvicorn"),
-            "fastapi_app:app",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            f"--workers={workers}",
-            "--no-access-log",
-            "--no-server-header",
-            "--log-level=warning",
-        ]
+        return [str(bin_dir / "python"), "fastapi_server.py", str(port), str(workers)]
     app = "flask_app:app" if framework == "flask" else "django_app:application"
     several = workers > 1
     # Like `serve`: several workers listen on a socket each (app/core/serving.py).

@@ -1,6 +1,7 @@
 """The console script: migrate, create-admin, serve."""
 
 import os
+import pickle
 import signal
 import socket
 import ssl
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import trustme
+import uvicorn
 
-from app.cli import Tls13Config, main
+from app.cli import Tls13Config, listen_per_worker, main
 
 ADMIN = ["create-admin", "--email", "Root@Example.com", "--name", "Root"]
 
@@ -121,6 +123,61 @@ def test_serve_with_a_certificate_speaks_tls_13_at_least(workdir: Path) -> None:
 
     assert config.ssl is not None
     assert config.ssl.minimum_version is ssl.TLSVersion.TLSv1_3
+
+
+LINUX_ONLY = pytest.mark.skipif(
+    sys.platform != "linux", reason="serve gives workers a socket each on Linux only"
+)
+
+
+@LINUX_ONLY
+def test_each_worker_gets_a_socket_of_its_own_and_connections_are_spread() -> None:
+    sockets = listen_per_worker(uvicorn.Config("app.main:create_app", host="127.0.0.1", port=0))
+    # What each worker finds when uvicorn starts it: the list, pickled.
+    workers = [pickle.loads(pickle.dumps(sockets))[0] for _ in range(2)]  # noqa: S301
+    clients = []
+    try:
+        for listener in workers:
+            listener.listen()
+            listener.setblocking(False)
+        port = sockets.reserved.getsockname()[1]
+        assert {listener.getsockname()[1] for listener in workers} == {port}
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+        accepted = [accept_all(listener) for listener in workers]
+        # All 32 on one socket would happen once in two billion.
+        assert sum(accepted) == 32
+        assert min(accepted) > 0, accepted
+    finally:
+        for open_socket in [*clients, *workers, sockets.reserved]:
+            open_socket.close()
+
+
+def accept_all(listener: socket.socket) -> int:
+    accepted = 0
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except BlockingIOError:
+            return accepted
+        connection.close()
+        accepted += 1
+
+
+@LINUX_ONLY
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["serve", "--workers", "2", "--port", str(port)]) == 1
+
+    assert capsys.readouterr().err == (
+        f"error: --host/--port 127.0.0.1:{port}: Address already in use\n"
+    )
 
 
 def free_port() -> int:
