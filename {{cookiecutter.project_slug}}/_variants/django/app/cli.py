@@ -3,23 +3,17 @@ and gunicorn. A bad setting is one line on stderr naming the variable, and exit 
 
 import argparse
 import os
-import ssl
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
-from app.core.serving import (
-    freeze_startup_objects,
-    socket_per_worker,
-    thread_count,
-    worker_count,
-)
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
+from app.server import GunicornServer, server_options
 
 SETTINGS_MODULE = "app.config.settings"
-GRACEFUL_TIMEOUT_SECONDS = 30
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -83,45 +77,22 @@ def _create_admin(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    if (args.certfile is None) != (args.keyfile is None):
-        _fail("--certfile and --keyfile go together")
     configure_logging("INFO")
     # Before gunicorn forks, so that every worker inherits the same secret.
     ensure_jwt_secret()
     settings = get_settings()
     configure_logging(settings.log_level)
-    workers = worker_count(args.workers, settings)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    options: dict[str, Any] = {
-        "bind": f"{host}:{args.port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": thread_count(workers),
-        "reuse_port": socket_per_worker(workers),
-        "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
-        "proc_name": PROJECT.slug,
-        "accesslog": None,
-        "logger_class": "app.server.JsonGunicornLogger",
-        "control_socket_disable": True,
-        # app.config.wsgi's ProxyHeadersMiddleware alone decides whom to believe
-        # (FORWARDED_ALLOW_IPS); gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto,
-        # or read that variable.
-        "forwarded_allow_ips": "",
-        "post_worker_init": freeze_startup_objects,
-    }
-    if args.certfile:
-        options |= {"certfile": args.certfile, "keyfile": args.keyfile, "ssl_context": _tls13}
-    from app.server import GunicornServer
-
-    GunicornServer(options).run()
+    options = server_options(
+        settings, args.host, args.port, args.workers, args.certfile, args.keyfile
+    )
+    GunicornServer(_django_application, options).run()
 
 
-def _tls13(
-    _config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]
-) -> ssl.SSLContext:
-    context = default_ssl_context_factory()
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    return context
+def _django_application() -> WSGIApplication:
+    """Imported in each worker, where Django sets itself up."""
+    from app.config.wsgi import application
+
+    return application
 
 
 def _fail(message: str) -> None:

@@ -10,9 +10,9 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 from gunicorn.config import Config
 
 from app.api.chunked import ChunkedBodyMiddleware
-from app.cli import _tls13
+from app.cli import _django_application
 from app.core.http import MAX_BODY_BYTES
-from app.server import GunicornServer, JsonGunicornLogger
+from app.server import GunicornServer, JsonGunicornLogger, require_tls_1_3
 
 
 class BodyEcho:
@@ -52,7 +52,9 @@ def test_a_body_with_a_length_is_left_alone() -> None:
 
 
 def test_gunicorn_gets_the_options_and_serves_the_django_application() -> None:
-    server = GunicornServer({"bind": "127.0.0.1:9999", "workers": 1, "threads": 8})
+    server = GunicornServer(
+        _django_application, {"bind": "127.0.0.1:9999", "workers": 1, "threads": 8}
+    )
 
     assert server.cfg.bind == ["127.0.0.1:9999"]
     assert server.cfg.threads == 8
@@ -60,7 +62,7 @@ def test_gunicorn_gets_the_options_and_serves_the_django_application() -> None:
 
 
 def test_tls_starts_at_version_1_3() -> None:
-    context = _tls13(None, lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
+    context = require_tls_1_3(None, lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
 
     assert context.minimum_version is ssl.TLSVersion.TLSv1_3
 
@@ -70,4 +72,5 @@ def test_gunicorn_messages_go_through_the_root_logger() -> None:
 
     assert logger.error_log.propagate
     assert not logger.error_log.handlers
+    assert logger.access_log.disabled
     assert logging.getLogger().handlers

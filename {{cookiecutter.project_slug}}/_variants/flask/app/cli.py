@@ -1,17 +1,12 @@
 """The console script: migrate, create-admin, serve."""
 
 import os
-import ssl
 import sys
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
 from alembic import command
 from alembic.config import Config
-from flask import Flask
-from gunicorn.app.base import BaseApplication
-from gunicorn.glogging import Logger
 
 from app.api import create_app, shutdown
 from app.api.wiring import build_cache
@@ -21,20 +16,14 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import (
-    freeze_startup_objects,
-    socket_per_worker,
-    thread_count,
-    worker_count,
-)
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
+from app.server import GunicornServer, server_options
 from app.services.users import UserService
 
 # The command line acts with an admin's rights: it is how the first admin is made.
 OPERATOR = Principal(user_id=0, role=Role.ADMIN)
-GRACEFUL_TIMEOUT_SECONDS = 30
 
 
 def fail(message: str) -> NoReturn:
@@ -109,77 +98,8 @@ def create_admin(email: str, name: str) -> None:
     click.echo(f"created admin {user.email} (id {user.id})")
 
 
-def require_tls_1_3(
-    _config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]
-) -> ssl.SSLContext:
-    context = default_ssl_context_factory()
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    return context
-
-
 def close_worker_pools(_server: Any, worker: Any) -> None:
     shutdown(worker.wsgi)
-
-
-class JsonLogger(Logger):  # type: ignore[misc]
-    """Gunicorn's own messages go through the service's JSON logging; the access log is
-    off because the app logs every request itself."""
-
-    def setup(self, cfg: Any) -> None:
-        super().setup(cfg)
-        for log in (self.error_log, self.access_log):
-            log.handlers.clear()
-            log.propagate = True
-        self.access_log.disabled = True
-
-
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """Gunicorn, configured here rather than by a config file; each worker builds its app."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return create_app()
-
-
-def server_options(
-    settings: Settings,
-    host: str,
-    port: int,
-    workers: int | None,
-    certfile: str | None,
-    keyfile: str | None,
-) -> dict[str, Any]:
-    processes = worker_count(workers, settings)
-    options: dict[str, Any] = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": processes,
-        "worker_class": "gthread",
-        "threads": thread_count(processes),
-        "reuse_port": socket_per_worker(processes),
-        "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
-        "logger_class": JsonLogger,
-        "loglevel": settings.log_level.lower(),
-        "worker_exit": close_worker_pools,
-        "proc_name": PROJECT.slug,
-        # One fixed socket path per user would collide between services on one host.
-        "control_socket_disable": True,
-        # The app's ProxyHeadersMiddleware alone decides whom to believe (FORWARDED_ALLOW_IPS);
-        # gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto, or read that variable.
-        "forwarded_allow_ips": "",
-        "post_worker_init": freeze_startup_objects,
-    }
-    if certfile or keyfile:
-        if not (certfile and keyfile):
-            raise ConfigurationError("--certfile and --keyfile: give both or neither")
-        options.update(certfile=certfile, keyfile=keyfile, ssl_context=require_tls_1_3)
-    return options
 
 
 @main.command()
@@ -201,4 +121,4 @@ def serve(
         build_cache(settings).close()
     except ConfigurationError as exc:
         fail(str(exc))
-    GunicornServer(options).run()
+    GunicornServer(create_app, {**options, "worker_exit": close_worker_pools}).run()

@@ -13,18 +13,14 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from sqlalchemy import inspect
 
-from app.cli import (
-    GunicornServer,
-    JsonLogger,
-    close_worker_pools,
-    main,
-    require_tls_1_3,
-    server_options,
-)
+from app.api import create_app
+from app.cli import close_worker_pools, main
 from app.core.settings import ConfigurationError
 from app.repositories.database import create_database_engine
+from app.server import GunicornServer, JsonGunicornLogger, require_tls_1_3, server_options
 from tests.conftest import AppFactory, make_settings
 
 ADMIN_PASSWORD = "an admin passphrase"
@@ -180,12 +176,13 @@ def test_tls_options_require_tls_1_3(database_url: str) -> None:
 def test_gunicorn_is_configured_and_builds_the_app(env: dict[str, str], database_url: str) -> None:
     settings = make_settings(database_url, redis_url=None)
     options = server_options(settings, "127.0.0.1", 8000, None, None, None)
-    server = GunicornServer(options)
+    server = GunicornServer(create_app, options)
 
     assert server.cfg.workers == 1 and server.cfg.threads == options["threads"]
-    logger = JsonLogger(server.cfg)
+    logger = JsonGunicornLogger(server.cfg)
     assert logger.error_log.propagate and logger.access_log.disabled
     app = server.load()
+    assert isinstance(app, Flask)
     with app.test_client() as client:
         assert client.get("/health").status_code == 200
 
