@@ -44,8 +44,8 @@ def socket_per_worker(workers: int) -> bool:
     return workers > 1 and sys.platform == "linux"
 
 
-def freeze_startup_objects(_worker: object) -> None:
-    """gunicorn's post_worker_init: what a worker loaded lives as long as it does. Out of
-    the collector's sight (gc.freeze), a full collection walks only what requests made,
-    which keeps its pauses, and so the slowest responses, short."""
+def freeze_startup_objects() -> None:
+    """Called in each worker once its app is built: what the worker loaded lives as long as
+    it does. Out of the collector's sight (gc.freeze), a full collection walks only what
+    requests made, which keeps its pauses, and so the slowest responses, short."""
     gc.freeze()

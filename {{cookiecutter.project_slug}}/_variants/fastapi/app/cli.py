@@ -23,7 +23,7 @@ from app.core.errors import Conflict
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
-from app.core.serving import socket_per_worker, worker_count
+from app.core.serving import freeze_startup_objects, socket_per_worker, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.core.validation import check_password, normalize_email, normalize_name
 from app.repositories.database import create_engine, create_sessionmaker
@@ -87,13 +87,15 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
         await engine.dispose()
 
 
-class Tls13Config(uvicorn.Config):
-    """uvicorn's configuration, with TLS 1.3 as the least a client may speak."""
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration for `serve`, loaded in each worker: TLS 1.3 as the least a
+    client may speak, and the worker's start-up objects frozen once its app is built."""
 
     def load(self) -> None:
         super().load()
         if self.ssl is not None:
             self.ssl.minimum_version = ssl.TLSVersion.TLSv1_3
+        freeze_startup_objects()
 
 
 class SocketPerWorker(list[socket.socket]):
@@ -159,7 +161,7 @@ def serve(
 ) -> None:
     if (certfile is None) != (keyfile is None):
         raise CommandError("--certfile and --keyfile go together")
-    config = Tls13Config(
+    config = ServerConfig(
         "app.main:create_app",
         factory=True,
         host=host,

@@ -1,5 +1,6 @@
 """The console script: migrate, create-admin, serve."""
 
+import gc
 import os
 import pickle
 import signal
@@ -15,7 +16,7 @@ import pytest
 import trustme
 import uvicorn
 
-from app.cli import Tls13Config, listen_per_worker, main
+from app.cli import ServerConfig, listen_per_worker, main
 
 ADMIN = ["create-admin", "--email", "Root@Example.com", "--name", "Root"]
 
@@ -115,7 +116,7 @@ def test_production_refuses_a_weak_secret(
 def test_serve_with_a_certificate_speaks_tls_13_at_least(workdir: Path) -> None:
     bundle = workdir / "server.pem"
     trustme.CA().issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(bundle)
-    config = Tls13Config(
+    config = ServerConfig(
         "app.main:create_app", factory=True, ssl_certfile=str(bundle), ssl_keyfile=str(bundle)
     )
 
@@ -123,6 +124,16 @@ def test_serve_with_a_certificate_speaks_tls_13_at_least(workdir: Path) -> None:
 
     assert config.ssl is not None
     assert config.ssl.minimum_version is ssl.TLSVersion.TLSv1_3
+
+
+def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_sight(workdir: Path) -> None:
+    gc.unfreeze()
+    try:
+        ServerConfig("app.main:create_app", factory=True).load()
+
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 LINUX_ONLY = pytest.mark.skipif(

@@ -57,6 +57,11 @@ def require_tls_1_3(
     return context
 
 
+def worker_started(_worker: Any) -> None:
+    """gunicorn's post_worker_init: the worker has built its app."""
+    freeze_startup_objects()
+
+
 def server_options(
     settings: Settings,
     host: str,
@@ -83,7 +88,7 @@ def server_options(
         # The app's ProxyHeadersMiddleware alone decides whom to believe (FORWARDED_ALLOW_IPS);
         # gunicorn would otherwise trust 127.0.0.1's X-Forwarded-Proto, or read that variable.
         "forwarded_allow_ips": "",
-        "post_worker_init": freeze_startup_objects,
+        "post_worker_init": worker_started,
     }
     if certfile:
         options |= {"certfile": certfile, "keyfile": keyfile, "ssl_context": require_tls_1_3}
