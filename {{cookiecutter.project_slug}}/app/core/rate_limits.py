@@ -1,6 +1,7 @@
 """The contract's three rate-limit tiers: which apply to a request, the fixed window a
 hit falls in, and which tier the RateLimit-* headers describe. Each framework keeps the
-counters, in memory or in Redis to share them: one increment per tier and request."""
+counters, in memory or in Redis to share them: one increment per tier and request, and in
+Redis one script call for all of a request's tiers."""
 
 import math
 import zlib
@@ -12,6 +13,20 @@ from app.core.settings import Settings
 
 WINDOW_SECONDS = 60
 LOGIN_PATH = f"{API_PREFIX}/auth/login"
+
+# In Redis, every counter of a request in one command and one reply; a counter gets its
+# expiry as it is created, in the same atomic step, so none is ever left without one.
+REDIS_KEY_PREFIX = "rate-limit:"
+REDIS_INCREMENT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    counts[i] = redis.call("INCR", key)
+    if counts[i] == 1 then
+        redis.call("EXPIRE", key, ARGV[1])
+    end
+end
+return counts
+"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,15 @@
-"""The contract's three rate-limit tiers, counted in a `limits` storage: memory, or Redis
-to share them between processes and replicas. One increment per tier: the window is named
-in the counter's key, so nothing else needs reading back."""
+"""The contract's three rate-limit tiers, counted in memory, or in Redis to share them
+between processes and replicas. One increment per tier, all of them in one call: the
+window is named in the counter's key, so nothing else needs reading back."""
 
 import time
 
 import structlog
-from limits.aio.storage import Storage
-from limits.errors import StorageError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response
+from app.cache.counters import CountersUnavailable, RateLimitCounters
 from app.core.errors import RateLimited
 from app.core.http import bearer_token
 from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tiers_for, tightest
@@ -21,8 +20,8 @@ logger = structlog.get_logger(__name__)
 
 
 class RateLimits:
-    def __init__(self, storage: Storage, settings: Settings) -> None:
-        self._storage = storage
+    def __init__(self, counters: RateLimitCounters, settings: Settings) -> None:
+        self._counters = counters
         self._settings = settings
 
     def tiers(self, method: str, path: str, ip: str, user_id: str | None) -> list[Tier]:
@@ -31,12 +30,16 @@ class RateLimits:
     async def hit(self, tiers: list[Tier]) -> Usage:
         """Counts the request against every tier it falls under."""
         now = time.time()
-        return tightest([await self._hit(tier, now) for tier in tiers])
-
-    async def _hit(self, tier: Tier, now: float) -> Usage:
-        window = tier.window(now)
-        count = await self._storage.incr(window.counter_key, WINDOW_SECONDS)
-        return Usage.counted(tier, window, count)
+        windows = [tier.window(now) for tier in tiers]
+        counts = await self._counters.increment(
+            [window.counter_key for window in windows], WINDOW_SECONDS
+        )
+        return tightest(
+            [
+                Usage.counted(tier, window, count)
+                for tier, window, count in zip(tiers, windows, counts, strict=True)
+            ]
+        )
 
 
 class RateLimitMiddleware:
@@ -64,9 +67,9 @@ class RateLimitMiddleware:
             return
         try:
             verdict = await self._limits.hit(tiers)
-        except (StorageError, OSError) as exc:
+        except CountersUnavailable as exc:
             # Like the cache, the limits fail open when their store is unreachable.
-            logger.warning("rate_limit_unavailable", error=type(exc).__name__)
+            logger.warning("rate_limit_unavailable", error=str(exc))
             await self.app(scope, receive, send)
             return
         if not verdict.allowed:

@@ -38,7 +38,7 @@ class Resources:
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             cache=cache,
-            rate_limits=RateLimits(cache.rate_limit_storage(), settings),
+            rate_limits=RateLimits(cache.rate_limit_counters(), settings),
             hasher=PasswordHasher(settings.password_hash_profile),
             codec=TokenCodec(
                 secret=settings.secret_key(),

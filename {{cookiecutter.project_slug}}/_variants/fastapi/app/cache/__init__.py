@@ -2,8 +2,7 @@
 
 from typing import Protocol
 
-from limits.aio.storage import Storage
-
+from app.cache.counters import RateLimitCounters
 from app.cache.memory import MemoryCache
 from app.core.settings import ConfigurationError
 
@@ -23,7 +22,7 @@ class CacheBackend(Protocol):
         """Whether the backend answers: the readiness check."""
         ...
 
-    def rate_limit_storage(self) -> Storage:
+    def rate_limit_counters(self) -> RateLimitCounters:
         """Where the rate-limit counters live: beside the cache, shared as widely as it is."""
         ...
 

@@ -2,7 +2,7 @@
 
 import time
 
-from limits.aio.storage import MemoryStorage, Storage
+from app.cache.counters import MemoryCounters
 
 
 class MemoryCache:
@@ -32,8 +32,8 @@ class MemoryCache:
     async def ping(self) -> bool:
         return True
 
-    def rate_limit_storage(self) -> Storage:
-        return MemoryStorage()
+    def rate_limit_counters(self) -> MemoryCounters:
+        return MemoryCounters()
 
     async def close(self) -> None:
         self._entries.clear()

@@ -1,12 +1,14 @@
 """A cache in Redis, shared by every process and replica. It fails open: when Redis
 cannot be reached a read is a miss, a write is dropped, and a warning is logged."""
 
-from typing import Any, Self
+from typing import Self
 
 import structlog
-from limits.aio.storage import RedisStorage, Storage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from app.cache.counters import CountersUnavailable
+from app.core.rate_limits import REDIS_INCREMENT_SCRIPT, REDIS_KEY_PREFIX
 
 logger = structlog.get_logger(__name__)
 
@@ -59,12 +61,9 @@ class RedisCache:
             self._warn("ping", exc)
             return False
 
-    def rate_limit_storage(self) -> Storage:
-        # One connection pool for cache and counters; closing the cache closes both.
-        shared: dict[str, Any] = {"connection_pool": self._redis.connection_pool}
-        return RedisStorage(
-            f"async+{self._url}", implementation="redispy", wrap_exceptions=True, **shared
-        )
+    def rate_limit_counters(self) -> "RedisCounters":
+        # One client for cache and counters; closing the cache closes both.
+        return RedisCounters(self._redis)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -72,3 +71,19 @@ class RedisCache:
     @staticmethod
     def _warn(operation: str, exc: Exception) -> None:
         logger.warning("cache_unavailable", operation=operation, error=type(exc).__name__)
+
+
+class RedisCounters:
+    """All of a request's counters in one script call: one round trip."""
+
+    def __init__(self, client: Redis) -> None:
+        self._increment = client.register_script(REDIS_INCREMENT_SCRIPT)
+
+    async def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
+        try:
+            counts = await self._increment(
+                keys=[REDIS_KEY_PREFIX + key for key in keys], args=[expiry_seconds]
+            )
+        except (RedisError, OSError) as exc:
+            raise CountersUnavailable(type(exc).__name__) from exc
+        return [int(count) for count in counts]
