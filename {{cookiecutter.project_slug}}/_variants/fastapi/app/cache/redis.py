@@ -17,8 +17,7 @@ TIMEOUT_SECONDS = 1.0
 
 
 class RedisCache:
-    def __init__(self, url: str, client: Redis) -> None:
-        self._url = url
+    def __init__(self, client: Redis) -> None:
         self._redis = client
 
     @classmethod
@@ -26,7 +25,7 @@ class RedisCache:
         client = Redis.from_url(
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
         )
-        return cls(url, client)
+        return cls(client)
 
     async def get(self, key: str) -> str | None:
         try:
