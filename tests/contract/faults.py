@@ -23,7 +23,9 @@ REDIS_START_SECONDS = 20.0
 
 class TcpProxy:
     """Forwards a free loopback port to `upstream`. `cut()` closes every connection and
-    refuses new ones; `restore()` accepts again on the same port."""
+    refuses new ones; `restore()` accepts again on the same port. `stall()` is a network
+    partition: connections stay open but nothing gets through, so clients wait for their
+    timeouts; `unstall()` closes what stalled and forwards again."""
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
@@ -33,6 +35,17 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._accepting = threading.Event()
         self._acceptor: threading.Thread | None = None
+        self._stalled = threading.Event()
+
+    def stall(self) -> None:
+        self._stalled.set()
+
+    def unstall(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        self._stalled.clear()
+        for connection in connections:
+            close(connection)
 
     def restore(self) -> None:
         assert self._listener is None, "the proxy is already accepting"
@@ -64,6 +77,11 @@ class TcpProxy:
             except TimeoutError:
                 continue
             client.settimeout(None)
+            if self._stalled.is_set():
+                # Accepted, and never answered.
+                with self._lock:
+                    self._connections.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self.upstream, timeout=CONNECT_SECONDS)
             except OSError:
@@ -78,7 +96,8 @@ class TcpProxy:
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                target.sendall(data)
+                if not self._stalled.is_set():
+                    target.sendall(data)
         except OSError:
             pass
         with self._lock:
@@ -95,16 +114,22 @@ def close(connection: socket.socket) -> None:
 
 
 class RedisServer:
-    """A redis-server of the test's own on a free loopback port, without persistence:
-    killed, it forgets everything, as a restarted cache does."""
+    """A redis-server of the test's own on a free loopback port. Without persistence,
+    killed, it forgets everything, as a restarted cache does; with it (an append-only file
+    written at every command), it comes back holding what it held."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, persistent: bool = False) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not on PATH"
         self._binary = binary
         self._workdir = workdir
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if persistent
+            else ["--appendonly", "no"]
+        )
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -119,8 +144,7 @@ class RedisServer:
                     "127.0.0.1",
                     "--save",
                     "",
-                    "--appendonly",
-                    "no",
+                    *self._persistence,
                     "--dir",
                     str(self._workdir),
                 ],

@@ -1,5 +1,6 @@
-"""The one place where services meet their adapters: Django ORM repositories, Django's
-cache and password hashers, the shared token codec, rate limiter and clock.
+"""The one place where services meet their adapters: Django ORM repositories, the cache
+(Redis or this process's memory, the same adapter as Flask's), Django's password hashers,
+the shared token codec, rate limiter and clock.
 
 The adapters are built once per process; the services once per request, as a request's
 UserService keeps the users it has read (the caller, read to authenticate, is not read
@@ -11,8 +12,8 @@ from weakref import WeakKeyDictionary
 
 from rest_framework.request import Request
 
-from app.adapters.cache import DjangoCache
 from app.adapters.hashing import DjangoHasher
+from app.cache import CacheBackend, connect_cache
 from app.core.domain import utc_now
 from app.core.security import TokenCodec
 from app.core.settings import Settings, get_settings
@@ -28,7 +29,7 @@ class Components:
     settings: Settings
     users: DjangoUserRepository
     refresh_tokens: DjangoRefreshTokenRepository
-    cache: DjangoCache
+    cache: CacheBackend
     hasher: DjangoHasher
     codec: TokenCodec
     limiter: RateLimiter
@@ -47,7 +48,7 @@ def components() -> Components:
         settings=settings,
         users=DjangoUserRepository(),
         refresh_tokens=DjangoRefreshTokenRepository(),
-        cache=DjangoCache(),
+        cache=connect_cache(settings.redis_url),
         hasher=DjangoHasher(),
         codec=TokenCodec(
             secret=settings.secret_key(),

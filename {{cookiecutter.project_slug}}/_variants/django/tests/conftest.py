@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.core.cache import caches
+import redis
 from django.test import Client
 
 from app.core.domain import Principal, Role, User
@@ -28,7 +29,11 @@ ADMIN = Principal(user_id=0, role=Role.ADMIN)
 def reset_state() -> None:
     get_settings.cache_clear()
     components.cache_clear()
-    caches["default"].clear()
+    # The suite's own Redis, whatever a test has set REDIS_URL to.
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        with redis.Redis.from_url(redis_url) as client:
+            client.flushdb()
 
 
 @pytest.fixture(autouse=True)

@@ -1,23 +1,18 @@
 """Cache-aside reads and the invalidation every write does before it answers."""
 
-from collections.abc import Callable
-from typing import Any
-
-from django.core.cache import caches
-from django.test import override_settings
-
-from app.adapters.cache import DjangoCache
 from app.core import cache_keys
+from app.wiring import components
 from tests.conftest import Account, Api, make_account
-from tests.test_health import BROKEN_REDIS_CACHE
 
 
 def test_a_read_fills_the_cache(api: Api, alice: Account) -> None:
-    caches["default"].clear()
+    key, scope = cache_keys.user_key(alice.id), cache_keys.user_scope(alice.id)
+    before = components().cache.lookup(key, scope)
 
     api.get(f"/api/v1/users/{alice.id}", token=alice.access_token)
 
-    assert caches["default"].get(cache_keys.user_key(alice.id)) is not None
+    assert before.value is None
+    assert components().cache.lookup(key, scope).value is not None
 
 
 def test_a_read_after_a_write_never_sees_stale_data(api: Api, alice: Account) -> None:
@@ -50,32 +45,3 @@ def test_list_pages_are_invalidated_by_a_change_and_a_delete(
 
     assert "Zelda" in names
     assert total == 1
-
-
-def test_the_cache_adapter_round_trips_and_counts() -> None:
-    cache = DjangoCache()
-
-    cache.set("greeting", "hello", 60)
-    cache.incr("counter")
-    cache.incr("counter")
-
-    assert cache.get("greeting") == "hello"
-    assert cache.get("counter") == "2"
-    cache.delete("greeting")
-    assert cache.get("greeting") is None
-
-
-def test_an_unreachable_cache_fails_open_with_a_warning(
-    logged: Callable[[], list[dict[str, Any]]],
-) -> None:
-    with override_settings(CACHES=BROKEN_REDIS_CACHE):
-        cache = DjangoCache()
-        cache.set("key", "value", 60)
-        cache.incr("counter")
-        cache.delete("key")
-        value = cache.get("key")
-
-    assert value is None
-    warnings = [line for line in logged() if line["event"] == "cache_unavailable"]
-    assert [line["operation"] for line in warnings] == ["set", "incr", "delete", "get"]
-    assert {line["level"] for line in warnings} == {"warning"}

@@ -19,7 +19,7 @@ from uvicorn.supervisors import Multiprocess
 
 from app.cache import connect_cache
 from app.core.domain import Principal, Role
-from app.core.errors import Conflict
+from app.core.errors import Conflict, Unavailable
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
@@ -80,7 +80,7 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
             await users.register(
                 email=email, name=name, password=password, role=Role.ADMIN, actor=OPERATOR
             )
-    except Conflict as exc:
+    except (Conflict, Unavailable) as exc:
         raise CommandError(f"{email}: {exc.message}") from None
     finally:
         await cache.close()

@@ -9,7 +9,16 @@ import pytest
 from app.core.domain import Role
 from app.main import create_app
 from tests.conftest import MakeSettings
-from tests.helpers import add_user, assert_error, bearer, client_for, login
+from app.repositories.users import SqlUserRepository
+from tests.helpers import (
+    PASSWORD,
+    add_user,
+    assert_error,
+    bearer,
+    client_for,
+    login,
+    resources_of,
+)
 
 pytest.importorskip("redis", reason="the project was generated without Redis")
 
@@ -19,21 +28,39 @@ needs_redis = pytest.mark.skipif(
 )
 
 
-async def test_with_redis_down_requests_still_succeed(
+async def test_with_redis_down_reads_succeed_and_writes_are_refused_whole(
     make_settings: MakeSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(make_settings(redis_url=UNREACHABLE))
     async with app.router.lifespan_context(app), client_for(app) as client:
-        user = await add_user(app, "me@example.com")
+        # Added behind the cache's back: a sign-up would be refused, as the test shows.
+        resources = resources_of(app)
+        async with resources.sessionmaker() as session:
+            user = await SqlUserRepository(session).add(
+                email="me@example.com",
+                name="Before",
+                role=Role.USER,
+                password_hash=resources.hasher.hash(PASSWORD),
+            )
         headers = bearer(await login(client, "me@example.com"))
         me = await client.get("/api/v1/users/me", headers=headers)
         patched = await client.patch(
-            f"/api/v1/users/{user.id}", json={"name": "Still Works"}, headers=headers
+            f"/api/v1/users/{user.id}", json={"name": "Never Stored"}, headers=headers
         )
+        deleted = await client.delete(f"/api/v1/users/{user.id}", headers=headers)
+        signed_up = await client.post(
+            "/api/v1/users",
+            json={"email": "new@example.com", "name": "New", "password": "a long password"},
+        )
+        after = await client.get("/api/v1/users/me", headers=headers)
         ready = await client.get("/health/ready")
 
     assert me.status_code == 200
-    assert patched.json()["data"]["name"] == "Still Works"
+    for refused in (patched, deleted, signed_up):
+        assert_error(refused, 503, "unavailable")
+    assert after.json()["data"]["name"] == "Before"
+    async with resources_of(app).sessionmaker() as session:
+        assert await SqlUserRepository(session).get_credentials("new@example.com") is None
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "ok", "cache": "error"}
     events = {json.loads(line)["event"] for line in capsys.readouterr().out.splitlines() if line}

@@ -9,10 +9,10 @@ from alembic import command
 from alembic.config import Config
 
 from app.api import create_app, shutdown
-from app.api.wiring import build_cache
+from app.cache import connect_cache
 from app.core import validation
 from app.core.domain import Principal, Role
-from app.core.errors import Conflict
+from app.core.errors import Conflict, Unavailable
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
@@ -78,7 +78,7 @@ def create_admin(email: str, name: str) -> None:
     except ValueError as exc:
         fail(f"invalid admin: {exc}")
     engine = create_database_engine(settings.database_url)
-    cache = build_cache(settings)
+    cache = connect_cache(settings.redis_url)
     try:
         with session_factory(engine)() as session:
             service = UserService(
@@ -92,6 +92,8 @@ def create_admin(email: str, name: str) -> None:
             )
     except Conflict:
         fail(f"{email} is already registered")
+    except Unavailable as exc:
+        fail(exc.message)
     finally:
         cache.close()
         engine.dispose()
@@ -118,7 +120,7 @@ def serve(
     try:
         options = server_options(settings, host, port, workers, certfile, keyfile)
         # Fails here, once, rather than in every worker, when REDIS_URL cannot be used.
-        build_cache(settings).close()
+        connect_cache(settings.redis_url).close()
     except ConfigurationError as exc:
         fail(str(exc))
     GunicornServer(create_app, {**options, "worker_exit": close_worker_pools}).run()

@@ -6,11 +6,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from app.adapters.probes import cache_ok, database_ok
+from app.adapters.probes import database_ok
 from app.api import schema
 from app.api.request_context import current_request_id
 from app.api.serializers import HealthSerializer, ReadinessSerializer
 from app.core.errors import Unavailable, error_body
+from app.wiring import components
 
 TAGS = ["health"]
 
@@ -46,7 +47,7 @@ class ReadinessView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        checks = {"database": _state(database_ok()), "cache": _state(cache_ok())}
+        checks = {"database": _state(database_ok()), "cache": _state(components().cache.ping())}
         if all(state == "ok" for state in checks.values()):
             return Response({"status": "ok", "checks": checks})
         return Response(

@@ -78,25 +78,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
-if SETTINGS.redis_url:
-    CACHES: dict[str, dict[str, Any]] = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": SETTINGS.redis_url,
-            "KEY_PREFIX": PROJECT.slug,
-            "TIMEOUT": SETTINGS.cache_ttl_seconds,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "TIMEOUT": SETTINGS.cache_ttl_seconds,
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
-        }
-    }
-
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

@@ -1,22 +1,28 @@
 """Cache adapters for the services' Cache port: in-process memory, or Redis when configured."""
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from app.cache.counters import RateLimitCounters
 from app.cache.memory import MemoryCache
+from app.core.cache_coherence import Lookup, Scope
 from app.core.settings import ConfigurationError
 
 
 class CacheBackend(Protocol):
     """The services' Cache port plus what the process needs around it."""
 
-    async def get(self, key: str) -> str | None: ...
+    async def lookup(self, key: str, scope: Scope) -> Lookup: ...
 
-    async def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+    async def version(self, scope: Scope) -> str: ...
 
-    async def delete(self, key: str) -> None: ...
+    async def fill(
+        self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str
+    ) -> None: ...
 
-    async def incr(self, key: str) -> None: ...
+    async def begin_write(self, scopes: Sequence[Scope]) -> None: ...
+
+    async def end_write(self, scopes: Sequence[Scope]) -> None: ...
 
     async def ping(self) -> bool:
         """Whether the backend answers: the readiness check."""

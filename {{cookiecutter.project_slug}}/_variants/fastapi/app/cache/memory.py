@@ -1,33 +1,30 @@
 """A cache in this process's memory: right for one process, as `serve` runs without Redis."""
 
-import time
+from collections.abc import Sequence
 
 from app.cache.counters import MemoryCounters
+from app.core.cache_coherence import InProcessStore, Lookup, Scope
 
 
 class MemoryCache:
+    # One event loop runs every call to the end without a switch, so no lock is needed.
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, float | None]] = {}
+        self._store = InProcessStore()
 
-    async def get(self, key: str) -> str | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        value, expires_at = entry
-        if expires_at is not None and expires_at <= time.monotonic():
-            del self._entries[key]
-            return None
-        return value
+    async def lookup(self, key: str, scope: Scope) -> Lookup:
+        return self._store.lookup(key, scope)
 
-    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
-        self._entries[key] = (value, time.monotonic() + ttl_seconds)
+    async def version(self, scope: Scope) -> str:
+        return self._store.version(scope)
 
-    async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
+    async def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None:
+        self._store.fill(key, value, ttl_seconds, scope, noted)
 
-    async def incr(self, key: str) -> None:
-        current = await self.get(key)
-        self._entries[key] = (str(int(current or 0) + 1), None)
+    async def begin_write(self, scopes: Sequence[Scope]) -> None:
+        self._store.begin_write(scopes)
+
+    async def end_write(self, scopes: Sequence[Scope]) -> None:
+        self._store.end_write(scopes)
 
     async def ping(self) -> bool:
         return True
@@ -36,4 +33,4 @@ class MemoryCache:
         return MemoryCounters()
 
     async def close(self) -> None:
-        self._entries.clear()
+        self._store.clear()

@@ -1,6 +1,8 @@
-"""A cache in Redis, shared by every process and replica. It fails open: when Redis
-cannot be reached a read is a miss, a write is dropped, and a warning is logged."""
+"""A cache in Redis, shared by every process and replica. Reads fail open: when Redis
+cannot be reached a read is a miss, a fill is dropped, and a warning is logged. A write
+that cannot begin (app/core/cache_coherence.py) is refused."""
 
+from collections.abc import Sequence
 from typing import Self
 
 import structlog
@@ -8,6 +10,17 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.cache.counters import CountersUnavailable
+from app.core.cache_coherence import (
+    BEGIN_WRITE_SCRIPT,
+    CACHE_UNAVAILABLE,
+    END_WRITE_SCRIPT,
+    FILL_SCRIPT,
+    UNREACHABLE_VERSION,
+    Lookup,
+    Scope,
+    script_arguments,
+)
+from app.core.errors import Unavailable
 from app.core.rate_limits import REDIS_INCREMENT_SCRIPT, REDIS_KEY_PREFIX
 
 logger = structlog.get_logger(__name__)
@@ -16,9 +29,16 @@ logger = structlog.get_logger(__name__)
 TIMEOUT_SECONDS = 1.0
 
 
+def text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisCache:
     def __init__(self, client: Redis) -> None:
         self._redis = client
+        self._fill = client.register_script(FILL_SCRIPT)
+        self._begin_write = client.register_script(BEGIN_WRITE_SCRIPT)
+        self._end_write = client.register_script(END_WRITE_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str) -> Self:
@@ -27,31 +47,45 @@ class RedisCache:
         )
         return cls(client)
 
-    async def get(self, key: str) -> str | None:
+    async def lookup(self, key: str, scope: Scope) -> Lookup:
         try:
-            value: bytes | str | None = await self._redis.get(key)
+            value, version = await self._redis.mget(key, scope.version_key)
         except (RedisError, OSError) as exc:
-            self._warn("get", exc)
-            return None
-        return value.decode() if isinstance(value, bytes) else value
+            self._warn("lookup", exc)
+            return Lookup(None, UNREACHABLE_VERSION)
+        return Lookup(text(value), text(version) or "")
 
-    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+    async def version(self, scope: Scope) -> str:
         try:
-            await self._redis.set(key, value, ex=ttl_seconds)
+            return text(await self._redis.get(scope.version_key)) or ""
         except (RedisError, OSError) as exc:
-            self._warn("set", exc)
+            self._warn("version", exc)
+            return UNREACHABLE_VERSION
 
-    async def delete(self, key: str) -> None:
+    async def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None:
+        if noted == UNREACHABLE_VERSION:
+            return
         try:
-            await self._redis.delete(key)
+            await self._fill(
+                keys=[key, scope.version_key, scope.writes_key], args=[value, ttl_seconds, noted]
+            )
         except (RedisError, OSError) as exc:
-            self._warn("delete", exc)
+            self._warn("fill", exc)
 
-    async def incr(self, key: str) -> None:
+    async def begin_write(self, scopes: Sequence[Scope]) -> None:
+        keys, args = script_arguments(scopes)
         try:
-            await self._redis.incr(key)
+            await self._begin_write(keys=keys, args=args)
         except (RedisError, OSError) as exc:
-            self._warn("incr", exc)
+            self._warn("begin_write", exc)
+            raise Unavailable(CACHE_UNAVAILABLE) from exc
+
+    async def end_write(self, scopes: Sequence[Scope]) -> None:
+        keys, args = script_arguments(scopes)
+        try:
+            await self._end_write(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            self._warn("end_write", exc)
 
     async def ping(self) -> bool:
         try:

@@ -3,57 +3,38 @@ token codec, rate limiter, clock) are built once per app; the services, which ho
 database session, once per request."""
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from flask import Flask, current_app, g
 
 from app.api.extensions import db
-from app.cache.memory import MemoryCache
+from app.cache import CacheBackend, connect_cache
 from app.core.domain import utc_now
 from app.core.security import PasswordHasher, TokenCodec
-from app.core.settings import ConfigurationError, Settings
+from app.core.settings import Settings
 from app.ratelimit import RateLimiter, counters_for
 from app.repositories.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.users import SqlUserRepository
 from app.services.auth import AuthService
-from app.services.ports import Cache, Clock
+from app.services.ports import Clock
 from app.services.users import UserService
 
 KEY = "components"
 
 
-class ReadinessCache(Cache, Protocol):
-    """The Cache port plus what start-up, readiness and shutdown ask of a backend."""
-
-    def ping(self) -> bool: ...
-
-    def close(self) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Components:
     settings: Settings
-    cache: ReadinessCache
+    cache: CacheBackend
     hasher: PasswordHasher
     codec: TokenCodec
     limiter: RateLimiter
     clock: Clock
 
 
-def build_cache(settings: Settings) -> ReadinessCache:
-    if settings.redis_url is None:
-        return MemoryCache()
-    try:
-        from app.cache.redis_cache import RedisCache
-    except ImportError:
-        raise ConfigurationError("REDIS_URL: set, but the redis package is not installed") from None
-    return RedisCache(settings.redis_url)
-
-
 def init_components(app: Flask, settings: Settings) -> Components:
     components = Components(
         settings=settings,
-        cache=build_cache(settings),
+        cache=connect_cache(settings.redis_url),
         hasher=PasswordHasher(settings.password_hash_profile),
         codec=TokenCodec(
             secret=settings.secret_key(),

@@ -1,9 +1,10 @@
 """What the services need from the layers below, as protocols."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.core.cache_coherence import Lookup, Scope
 from app.core.domain import Credentials, Page, RefreshToken, Role, User
 from app.core.listing import ListQuery
 
@@ -41,15 +42,19 @@ class RefreshTokenRepository(Protocol):
 
 
 class Cache(Protocol):
-    """Fails open: an unreachable backend reads as a miss and drops writes."""
+    """Cache-aside with coherent writes (app/core/cache_coherence.py). Reads and fills
+    fail open: an unreachable backend is a miss and stores nothing. A write that cannot
+    begin raises Unavailable, before anything is written."""
 
-    def get(self, key: str) -> str | None: ...
+    def lookup(self, key: str, scope: Scope) -> Lookup: ...
 
-    def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+    def version(self, scope: Scope) -> str: ...
 
-    def delete(self, key: str) -> None: ...
+    def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None: ...
 
-    def incr(self, key: str) -> None: ...
+    def begin_write(self, scopes: Sequence[Scope]) -> None: ...
+
+    def end_write(self, scopes: Sequence[Scope]) -> None: ...
 
 
 class Hasher(Protocol):

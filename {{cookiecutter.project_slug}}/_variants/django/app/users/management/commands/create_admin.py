@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from app.core.domain import Principal, Role
-from app.core.errors import Conflict
+from app.core.errors import Conflict, Unavailable
 from app.core.validation import check_password, normalize_email, normalize_name
 from app.wiring import services
 
@@ -33,6 +33,8 @@ class Command(BaseCommand):
             )
         except Conflict:
             raise CommandError(f"{email} is already taken") from None
+        except Unavailable as exc:
+            raise CommandError(exc.message) from None
         self.stdout.write(f"Created admin {user.email} (id {user.id})")
 
 

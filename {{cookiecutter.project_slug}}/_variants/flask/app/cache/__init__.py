@@ -1,1 +1,0 @@
-"""Cache adapters implementing the services' Cache port: in-process memory or Redis."""

@@ -1,0 +1,41 @@
+"""Cache adapters for the services' Cache port: in-process memory, or Redis when configured."""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from app.cache.memory import MemoryCache
+from app.core.cache_coherence import Lookup, Scope
+from app.core.settings import ConfigurationError
+
+
+class CacheBackend(Protocol):
+    """The services' Cache port plus what start-up, readiness and shutdown ask of it."""
+
+    def lookup(self, key: str, scope: Scope) -> Lookup: ...
+
+    def version(self, scope: Scope) -> str: ...
+
+    def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None: ...
+
+    def begin_write(self, scopes: Sequence[Scope]) -> None: ...
+
+    def end_write(self, scopes: Sequence[Scope]) -> None: ...
+
+    def ping(self) -> bool:
+        """Whether the backend answers: the readiness check."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def connect_cache(redis_url: str | None) -> CacheBackend:
+    """Memory without REDIS_URL, Redis with it; neither connects before its first use."""
+    if redis_url is None:
+        return MemoryCache()
+    try:
+        from app.cache.redis import RedisCache
+    except ModuleNotFoundError:
+        raise ConfigurationError(
+            "REDIS_URL: needs the redis package; add it to the project's dependencies"
+        ) from None
+    return RedisCache(redis_url)
