@@ -58,6 +58,12 @@ def server_params(sets: list[DependencySet]) -> list[Any]:
 
 MAIN_PARAMS = server_params(backend_sets())
 
+# Every framework on PostgreSQL and Redis, for the tests that need both.
+SERVICE_PARAMS = server_params([services_set(framework) for framework in frameworks()])
+NEEDS_SERVICES = pytest.mark.skipif(
+    not services_available(), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"
+)
+
 # A module's `pytestmark` entry: run its tests against the main server of every backend.
 EVERY_BACKEND = pytest.mark.parametrize("server", server_params(every_backend_set()), indirect=True)
 

@@ -14,30 +14,21 @@ which keeps its data on disk, through a TCP proxy the test controls:
 Needs TEST_DATABASE_URL and TEST_REDIS_URL.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.contract.conftest import Launch, server_params, stop_cleanly
+from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, TcpProxy, poll
 from tests.contract.helpers import ME, USERS, Account, Api, assert_error, marker, new_client
 from tests.contract.servers import (
     GENEROUS_LIMITS,
     LiveServer,
-    frameworks,
-    services_available,
-    services_set,
 )
 
-pytestmark = [
-    pytest.mark.contract,
-    pytest.mark.skipif(
-        not services_available(), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"
-    ),
-]
+pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 
-SERVICE_PARAMS = server_params([services_set(framework) for framework in frameworks()])
 RECOVERY_SECONDS = 30
 # Each read opens its own connection, so that the reads meet both workers.
 READS_AFTER_RECOVERY = 6
@@ -178,26 +169,33 @@ def launch_behind(launch: Launch, dependency_set, proxy: TcpProxy) -> LiveServer
     return launch(dependency_set, "behind-proxy", env=env, workers=2)
 
 
+def outage_on_one_server(
+    live: LiveServer, begin: Callable[[], None], end: Callable[[], None]
+) -> None:
+    """Cache what the writes will change, write during the outage, then after it."""
+    with new_client(live.url) as client:
+        api = Api(client, issuer=live.slug)
+        subjects = make_subjects(api)
+        # Every worker has read, and cached, what the writes will change.
+        assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
+
+        begin()
+        write(api, subjects, f"Renamed {subjects.tag}")
+        assert_reads_agree(live.url, subjects, READS_DURING_OUTAGE)
+        end()
+
+        assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
+        write_once_redis_answers(live.url, api, subjects)
+        assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
+
+
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_a_partition_from_redis_never_leaves_a_stale_read(
     dependency_set, launch: Launch, redis_proxy: TcpProxy
 ) -> None:
     live = launch_behind(launch, dependency_set, redis_proxy)
     try:
-        with new_client(live.url) as client:
-            api = Api(client, issuer=live.slug)
-            subjects = make_subjects(api)
-            # Every worker has read, and cached, what the writes will change.
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
-
-            redis_proxy.stall()
-            write(api, subjects, f"Renamed {subjects.tag}")
-            assert_reads_agree(live.url, subjects, READS_DURING_OUTAGE)
-            redis_proxy.unstall()
-
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
-            write_once_redis_answers(live.url, api, subjects)
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
+        outage_on_one_server(live, redis_proxy.stall, redis_proxy.unstall)
     finally:
         stop_cleanly(live)
 
@@ -208,20 +206,8 @@ def test_redis_back_with_its_old_data_holds_nothing_stale(
 ) -> None:
     live = launch_behind(launch, dependency_set, redis_proxy)
     try:
-        with new_client(live.url) as client:
-            api = Api(client, issuer=live.slug)
-            subjects = make_subjects(api)
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
-
-            own_redis.kill()
-            write(api, subjects, f"Renamed {subjects.tag}")
-            assert_reads_agree(live.url, subjects, READS_DURING_OUTAGE)
-            # Back on the same port, from its append-only file: every entry it held is back.
-            own_redis.start()
-
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
-            write_once_redis_answers(live.url, api, subjects)
-            assert_reads_agree(live.url, subjects, READS_AFTER_RECOVERY)
+        # Back on the same port, from its append-only file: every entry it held is back.
+        outage_on_one_server(live, own_redis.kill, own_redis.start)
     finally:
         stop_cleanly(live)
 

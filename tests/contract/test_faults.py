@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.baking import postgres_url
-from tests.contract.conftest import Launch, server_params, stop_cleanly
+from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, SteadyLoad, TcpProxy, poll
 from tests.contract.helpers import (
     ME,
@@ -41,21 +41,12 @@ from tests.contract.servers import (
     GENEROUS_LIMITS,
     LiveServer,
     drop_postgres_database,
-    frameworks,
-    services_available,
-    services_set,
 )
 from tests.contract.test_rate_limits import limits, with_room_in_the_window
 from tests.matrix import DependencySet
 
-pytestmark = [
-    pytest.mark.contract,
-    pytest.mark.skipif(
-        not services_available(), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"
-    ),
-]
+pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 
-SERVICE_PARAMS = server_params([services_set(framework) for framework in frameworks()])
 
 # Generous bounds for a loaded machine: the tests poll up to these, they do not time anything.
 RECOVERY_SECONDS = 30

@@ -47,41 +47,31 @@ class Lookup(NamedTuple):
     version: str
 
 
-def script_arguments(scopes: Sequence[Scope]) -> tuple[list[str], list[str]]:
-    """KEYS and ARGV of BEGIN_WRITE_SCRIPT and END_WRITE_SCRIPT for these scopes."""
+BEGIN, END = 1, -1
+
+
+def write_script_arguments(scopes: Sequence[Scope], step: int) -> tuple[list[str], list[str]]:
+    """KEYS and ARGV of WRITE_SCRIPT for these scopes, at a write's BEGIN or END."""
     keys = [key for scope in scopes for key in (scope.version_key, scope.writes_key)]
     keys += [scope.entry_key for scope in scopes if scope.entry_key is not None]
-    flags = ["1" if scope.version_kept else "0" for scope in scopes]
-    return keys, [str(len(scopes)), str(WRITE_WINDOW_SECONDS), *flags]
+    kept = ["1" if scope.version_kept else "0" for scope in scopes]
+    return keys, [str(len(scopes)), str(WRITE_WINDOW_SECONDS), str(step), *kept]
 
 
-BEGIN_WRITE_SCRIPT = """
-local scopes = tonumber(ARGV[1])
+# A write's begin (step 1) or end (step -1): count it in or out of each scope, move each
+# version, drop the entries.
+WRITE_SCRIPT = """
+local scopes, window, step = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 for i = 1, scopes do
     local version, writes = KEYS[2 * i - 1], KEYS[2 * i]
-    redis.call("INCR", writes)
-    redis.call("EXPIRE", writes, ARGV[2])
-    redis.call("INCR", version)
-    if ARGV[2 + i] == "0" then
-        redis.call("EXPIRE", version, ARGV[2])
-    end
-end
-for i = 2 * scopes + 1, #KEYS do
-    redis.call("DEL", KEYS[i])
-end
-return 1
-"""
-
-END_WRITE_SCRIPT = """
-local scopes = tonumber(ARGV[1])
-for i = 1, scopes do
-    local version, writes = KEYS[2 * i - 1], KEYS[2 * i]
-    if redis.call("DECR", writes) <= 0 then
+    if redis.call("INCRBY", writes, step) <= 0 then
         redis.call("DEL", writes)
+    elseif step > 0 then
+        redis.call("EXPIRE", writes, window)
     end
     redis.call("INCR", version)
-    if ARGV[2 + i] == "0" then
-        redis.call("EXPIRE", version, ARGV[2])
+    if ARGV[3 + i] == "0" then
+        redis.call("EXPIRE", version, window)
     end
 end
 for i = 2 * scopes + 1, #KEYS do

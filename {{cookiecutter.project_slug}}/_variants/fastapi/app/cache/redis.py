@@ -11,14 +11,15 @@ from redis.exceptions import RedisError
 
 from app.cache.counters import CountersUnavailable
 from app.core.cache_coherence import (
-    BEGIN_WRITE_SCRIPT,
+    BEGIN,
     CACHE_UNAVAILABLE,
-    END_WRITE_SCRIPT,
+    END,
     FILL_SCRIPT,
     UNREACHABLE_VERSION,
+    WRITE_SCRIPT,
     Lookup,
     Scope,
-    script_arguments,
+    write_script_arguments,
 )
 from app.core.errors import Unavailable
 from app.core.rate_limits import REDIS_INCREMENT_SCRIPT, REDIS_KEY_PREFIX
@@ -37,8 +38,7 @@ class RedisCache:
     def __init__(self, client: Redis) -> None:
         self._redis = client
         self._fill = client.register_script(FILL_SCRIPT)
-        self._begin_write = client.register_script(BEGIN_WRITE_SCRIPT)
-        self._end_write = client.register_script(END_WRITE_SCRIPT)
+        self._write = client.register_script(WRITE_SCRIPT)
 
     @classmethod
     def from_url(cls, url: str) -> Self:
@@ -73,17 +73,17 @@ class RedisCache:
             self._warn("fill", exc)
 
     async def begin_write(self, scopes: Sequence[Scope]) -> None:
-        keys, args = script_arguments(scopes)
+        keys, args = write_script_arguments(scopes, BEGIN)
         try:
-            await self._begin_write(keys=keys, args=args)
+            await self._write(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             self._warn("begin_write", exc)
             raise Unavailable(CACHE_UNAVAILABLE) from exc
 
     async def end_write(self, scopes: Sequence[Scope]) -> None:
-        keys, args = script_arguments(scopes)
+        keys, args = write_script_arguments(scopes, END)
         try:
-            await self._end_write(keys=keys, args=args)
+            await self._write(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             self._warn("end_write", exc)
 

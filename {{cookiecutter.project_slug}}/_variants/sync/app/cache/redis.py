@@ -8,14 +8,15 @@ import redis
 import structlog
 
 from app.core.cache_coherence import (
-    BEGIN_WRITE_SCRIPT,
+    BEGIN,
     CACHE_UNAVAILABLE,
-    END_WRITE_SCRIPT,
+    END,
     FILL_SCRIPT,
     UNREACHABLE_VERSION,
+    WRITE_SCRIPT,
     Lookup,
     Scope,
-    script_arguments,
+    write_script_arguments,
 )
 from app.core.errors import Unavailable
 
@@ -34,8 +35,7 @@ class RedisCache:
             socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
         )
         self._fill = self._client.register_script(FILL_SCRIPT)
-        self._begin_write = self._client.register_script(BEGIN_WRITE_SCRIPT)
-        self._end_write = self._client.register_script(END_WRITE_SCRIPT)
+        self._write = self._client.register_script(WRITE_SCRIPT)
 
     def lookup(self, key: str, scope: Scope) -> Lookup:
         try:
@@ -65,17 +65,17 @@ class RedisCache:
             self._warn("fill", exc)
 
     def begin_write(self, scopes: Sequence[Scope]) -> None:
-        keys, args = script_arguments(scopes)
+        keys, args = write_script_arguments(scopes, BEGIN)
         try:
-            self._begin_write(keys=keys, args=args)
+            self._write(keys=keys, args=args)
         except redis.RedisError as exc:
             self._warn("begin_write", exc)
             raise Unavailable(CACHE_UNAVAILABLE) from exc
 
     def end_write(self, scopes: Sequence[Scope]) -> None:
-        keys, args = script_arguments(scopes)
+        keys, args = write_script_arguments(scopes, END)
         try:
-            self._end_write(keys=keys, args=args)
+            self._write(keys=keys, args=args)
         except redis.RedisError as exc:
             self._warn("end_write", exc)
 
