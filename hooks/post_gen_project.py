@@ -26,7 +26,7 @@ MANIFEST = {
     },
     "ci": {
         "github": [".github"],
-        "gitlab": [".gitlab-ci.yml"],
+        "gitlab": [".gitlab-ci.yml", "renovate.json"],
     },
     # Each dependency set's uv.lock, written by `uv run python -m tests.locks`.
     "framework database use_redis": {

@@ -96,11 +96,7 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
     if answers["use_docker"] == "y":
         result = run(["hadolint", "Dockerfile"], cwd=project)
         assert result.returncode == 0, output_of(result)
-        result = run(
-            ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-            cwd=project,
-        )
-        assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.compose-spec", "compose.yaml")
         services = set(yaml.safe_load((project / "compose.yaml").read_text())["services"])
         assert {"app", "migrate", "db"} <= services
         assert ("redis" in services) == (answers["use_redis"] == "y")
@@ -109,12 +105,27 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
         assert workflows
         result = run(["actionlint", *workflows], cwd=project)
         assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.dependabot", ".github/dependabot.yml")
+        updated = {u["package-ecosystem"] for u in updates_of(project / ".github/dependabot.yml")}
+        with_docker = {"docker", "docker-compose"} if answers["use_docker"] == "y" else set()
+        assert updated == {"uv", "github-actions", *with_docker}
     if answers["ci"] == "gitlab":
-        result = run(
-            ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
-            cwd=project,
-        )
-        assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.gitlab-ci", ".gitlab-ci.yml")
+        check_schema(project, "vendor.renovate", "renovate.json")
+
+
+def check_schema(project: Path, schema: str, file: str) -> None:
+    result = run(["check-jsonschema", "--builtin-schema", schema, file], cwd=project)
+    assert result.returncode == 0, output_of(result)
+
+
+def updates_of(dependabot: Path) -> list[dict]:
+    """Dependabot's entries; each must come weekly, its updates grouped into one request."""
+    updates = yaml.safe_load(dependabot.read_text())["updates"]
+    for update in updates:
+        assert update["schedule"]["interval"] == "weekly", update
+        assert [g["patterns"] for g in update["groups"].values()] == [["*"]], update
+    return updates
 
 
 def test_baking_the_same_answers_twice_gives_the_same_tree_but_a_fresh_secret(
