@@ -1,5 +1,7 @@
 """Every dependency set bakes with the lock its suite passed with, whatever the slug."""
 
+import re
+
 import pytest
 
 from tests.baking import bake, output_of, run
@@ -21,3 +23,8 @@ def test_every_dependency_set_bakes_a_lock_that_matches_its_pyproject(
         f"{dependency_set.id}: uv.lock and pyproject.toml disagree; run `{REFRESH_COMMAND}` "
         f"to refresh every lock.\n{output_of(result)}"
     )
+    # uv installs from it as it stands, the project under its own name.
+    dry_run = ["uv", "sync", "--locked", "--extra", "dev", "--dry-run", "--offline"]
+    result = run(dry_run, cwd=project)
+    assert result.returncode == 0, output_of(result)
+    assert re.search(rf"^ \+ {UNUSUAL_SLUG}[ =]", result.stderr, re.MULTILINE), output_of(result)
