@@ -1,4 +1,5 @@
-"""Prune the variants not chosen, merge the chosen ones in, and write a fresh .env."""
+"""Prune the variants not chosen, merge the chosen ones in, name the project in its lock,
+and write a fresh .env."""
 
 import json
 import re
@@ -13,6 +14,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 VARIANTS = Path("_variants")
 # option -> value -> the paths that value owns. A path owned by no chosen value is
 # removed; a chosen path under _variants/ is an overlay merged into the project root.
+# Several options named together (space-separated) own a path for their answers together.
 MANIFEST = {
     "framework": {
         "fastapi": ["_variants/sqlalchemy", "_variants/fastapi"],
@@ -24,9 +26,31 @@ MANIFEST = {
     },
     "ci": {
         "github": [".github"],
-        "gitlab": [".gitlab-ci.yml"],
+        "gitlab": [".gitlab-ci.yml", "renovate.json"],
+    },
+    # Each dependency set's uv.lock, written by `uv run python -m tests.locks`.
+    "framework database use_redis": {
+        "fastapi postgresql y": ["_variants/locks/fastapi-postgresql-redis"],
+        "fastapi postgresql n": ["_variants/locks/fastapi-postgresql-noredis"],
+        "fastapi sqlite y": ["_variants/locks/fastapi-sqlite-redis"],
+        "fastapi sqlite n": ["_variants/locks/fastapi-sqlite-noredis"],
+        "flask postgresql y": ["_variants/locks/flask-postgresql-redis"],
+        "flask postgresql n": ["_variants/locks/flask-postgresql-noredis"],
+        "flask sqlite y": ["_variants/locks/flask-sqlite-redis"],
+        "flask sqlite n": ["_variants/locks/flask-sqlite-noredis"],
+        "django postgresql y": ["_variants/locks/django-postgresql-redis"],
+        "django postgresql n": ["_variants/locks/django-postgresql-noredis"],
+        "django sqlite y": ["_variants/locks/django-sqlite-redis"],
+        "django sqlite n": ["_variants/locks/django-sqlite-noredis"],
     },
 }
+# The name the locks give the project; the bake gives it the slug instead.
+LOCKED_NAME = "project-slug"
+
+
+def answer(answers: dict[str, str], option: str) -> str:
+    """The answer to an option, or the answers to several named together."""
+    return " ".join(answers[name] for name in option.split())
 
 
 def owned_paths(answers: dict[str, str]) -> tuple[list[Path], list[Path]]:
@@ -41,7 +65,7 @@ def owned_paths(answers: dict[str, str]) -> tuple[list[Path], list[Path]]:
         for value, paths in values.items():
             for path in map(Path, paths):
                 every[path] = None
-                if answers[option] == value:
+                if answer(answers, option) == value:
                     chosen[path] = None
     return list(chosen), [path for path in every if path not in chosen]
 
@@ -66,6 +90,19 @@ def write_env_file(root: Path) -> None:
     example = (root / ".env.example").read_text()
     secret = secrets.token_urlsafe(48)
     (root / ".env").write_text(example.replace("JWT_SECRET=", f"JWT_SECRET={secret}", 1))
+
+
+def name_locked_project(root: Path, slug: str) -> None:
+    """The slug is a normalized distribution name already, as uv writes names in a lock."""
+    lock = root / "uv.lock"
+    if not lock.exists():
+        # A dependency set not locked yet: tests/test_locks.py names the command that locks it.
+        return
+    locked, baked = f'\nname = "{LOCKED_NAME}"\n', f'\nname = "{slug}"\n'
+    text = lock.read_text()
+    if text.count(locked) != 1:
+        raise SystemExit(f"ERROR: the template is broken: {lock} must name {LOCKED_NAME} once.")
+    lock.write_text(text.replace(locked, baked))
 
 
 def normalized(name: str) -> str:
@@ -106,6 +143,7 @@ def main() -> None:
         # cookiecutter removes the project when a hook fails.
         print(f"ERROR: {error}", file=sys.stderr)
         sys.exit(1)
+    name_locked_project(root, ANSWERS["project_slug"])
     write_env_file(root)
 
 

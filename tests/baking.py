@@ -1,6 +1,8 @@
 """Baking projects and giving each dependency set one environment to run them in."""
 
+import functools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -40,28 +42,50 @@ def output_of(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n{result.stdout[-8000:]}\n{result.stderr[-8000:]}"
 
 
-def install(project: Path, env_dir: Path) -> Path:
-    """A virtual environment with the baked project and its dev extras; returns its bin/."""
-    for command in (
-        ["uv", "venv", "--quiet", "--python", sys.executable, str(env_dir)],
+def install(project: Path, env_dir: Path, python: str = sys.executable) -> Path:
+    """A virtual environment with the baked project and its dev extras, exactly as its
+    uv.lock pins them (uv refuses a lock its pyproject.toml has outgrown); returns its bin/."""
+    result = run(
         [
             "uv",
-            "pip",
-            "install",
+            "sync",
+            "--locked",
+            "--extra",
+            "dev",
             "--quiet",
             # Each set's environment starts a hundred processes or more (servers, commands,
             # suites); without bytecode, under PYTHONDONTWRITEBYTECODE each one would
             # compile every module it imports, which tripled a command's start-up time.
             "--compile-bytecode",
             "--python",
-            str(env_dir / "bin" / "python"),
-            "-e",
-            f"{project}[dev]",
+            python,
         ],
-    ):
-        result = run(command, cwd=project)
-        assert result.returncode == 0, output_of(result)
+        cwd=project,
+        env={"UV_PROJECT_ENVIRONMENT": str(env_dir)},
+    )
+    assert result.returncode == 0, output_of(result)
     return env_dir / "bin"
+
+
+@functools.cache
+def find_python(version: str) -> str | None:
+    """An interpreter of that Python version ("3.13") on this machine, or None.
+
+    uv finds those on PATH and its own installs; pyenv's shims answer only for the versions
+    pyenv has selected, so pyenv's installs are looked up in its folder too."""
+    command = ["uv", "python", "find", "--no-project", "--no-python-downloads", version]
+    result = run(command, cwd=TEMPLATE)
+    if result.returncode == 0:
+        return result.stdout.strip()
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    patches = {
+        int(found.name.rsplit(".", 1)[1]): found
+        for found in versions.glob(f"{version}.*")
+        if re.fullmatch(rf"{re.escape(version)}\.\d+", found.name)
+    }
+    if not patches:
+        return None
+    return str(patches[max(patches)] / "bin" / f"python{version}")
 
 
 def postgres_url(database: str) -> str | None:

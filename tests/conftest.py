@@ -1,5 +1,6 @@
 """Fixtures shared by the template's tests: baked projects and their environments."""
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,21 +25,23 @@ def pytest_report_header() -> list[str]:
     ]
 
 
-_baked: dict[DependencySet, BakedProject] = {}
+_baked: dict[tuple[DependencySet, str], BakedProject] = {}
 
 
 @pytest.fixture(scope="session")
 def baked_set(tmp_path_factory: pytest.TempPathFactory):
-    """Bake and install one project per dependency set, once per test process."""
+    """Bake and install one project per dependency set and Python (this process's own,
+    unless another interpreter is given), once per test process."""
 
-    def get(dependency_set: DependencySet) -> BakedProject:
-        if dependency_set not in _baked:
+    def get(dependency_set: DependencySet, python: str = sys.executable) -> BakedProject:
+        key = (dependency_set, python)
+        if key not in _baked:
             root = tmp_path_factory.mktemp(dependency_set.id)
             path = bake(dependency_set.answers(), root / "baked")
-            _baked[dependency_set] = BakedProject(
-                dependency_set, path, install(path, root / "env"), path.name
+            _baked[key] = BakedProject(
+                dependency_set, path, install(path, root / "env", python), path.name
             )
-        return _baked[dependency_set]
+        return _baked[key]
 
     return get
 

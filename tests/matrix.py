@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 HOOKS = TEMPLATE / "hooks"
+PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
 
 
 def options() -> dict[str, list[str]]:
@@ -35,6 +36,16 @@ def unsupported() -> list[tuple[dict[str, str], str]]:
 
 def manifest() -> dict[str, dict[str, list[str]]]:
     return _hook_constant("post_gen_project.py", "MANIFEST")  # type: ignore[return-value]
+
+
+def locked_name() -> str:
+    """The name each dependency set's lock gives the project, until a bake gives it the slug."""
+    return _hook_constant("post_gen_project.py", "LOCKED_NAME")  # type: ignore[return-value]
+
+
+def answer(answers: dict[str, str], option: str) -> str:
+    """The answer to a manifest option, or to several named together, as the hook reads it."""
+    return " ".join(answers[name] for name in option.split())
 
 
 def is_rejected(answers: dict[str, str]) -> bool:

@@ -8,10 +8,9 @@ import pytest
 import yaml
 
 from tests.baking import bake, output_of, run
-from tests.matrix import TEMPLATE, accepted, combination_id, manifest
+from tests.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}")
-PROJECT_TEMPLATE = next(TEMPLATE.glob("{{*}}"))
 
 
 def template_files(root: Path) -> set[str]:
@@ -22,24 +21,23 @@ def expected_files(answers: dict[str, str]) -> tuple[set[str], set[str]]:
     """(files this answer set must have, files it must not), both relative to the project,
     from the manifest alone."""
     every = template_files(PROJECT_TEMPLATE)
-    wanted: set[str] = set()
-    owned: set[str] = set()
+    # template file -> where it lands: an overlay's files at the project root.
+    wanted: dict[str, str] = {}
+    owned: dict[str, str] = {}
     for option, values in manifest().items():
         for value, paths in values.items():
             for path in paths:
-                files = {f for f in every if f == path or f.startswith(path + "/")}
+                files = {
+                    f: str(Path(f).relative_to(path)) if path.startswith("_variants/") else f
+                    for f in every
+                    if f == path or f.startswith(path + "/")
+                }
                 owned |= files
-                if answers[option] == value:
+                if answer(answers, option) == value:
                     wanted |= files
 
-    def placed(file: str) -> str:
-        # An overlay's files land at the project root.
-        parts = Path(file).parts
-        return str(Path(*parts[2:])) if parts[0] == "_variants" else file
-
-    shared = every - owned
-    must_have = {placed(f) for f in shared | wanted}
-    must_not = {placed(f) for f in owned - wanted} - must_have
+    must_have = {f for f in every if f not in owned} | set(wanted.values())
+    must_not = {owned[f] for f in owned if f not in wanted} - must_have
     return must_have, must_not
 
 
@@ -98,11 +96,7 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
     if answers["use_docker"] == "y":
         result = run(["hadolint", "Dockerfile"], cwd=project)
         assert result.returncode == 0, output_of(result)
-        result = run(
-            ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
-            cwd=project,
-        )
-        assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.compose-spec", "compose.yaml")
         services = set(yaml.safe_load((project / "compose.yaml").read_text())["services"])
         assert {"app", "migrate", "db"} <= services
         assert ("redis" in services) == (answers["use_redis"] == "y")
@@ -111,12 +105,27 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
         assert workflows
         result = run(["actionlint", *workflows], cwd=project)
         assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.dependabot", ".github/dependabot.yml")
+        updated = {u["package-ecosystem"] for u in updates_of(project / ".github/dependabot.yml")}
+        with_docker = {"docker", "docker-compose"} if answers["use_docker"] == "y" else set()
+        assert updated == {"uv", "github-actions", *with_docker}
     if answers["ci"] == "gitlab":
-        result = run(
-            ["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
-            cwd=project,
-        )
-        assert result.returncode == 0, output_of(result)
+        check_schema(project, "vendor.gitlab-ci", ".gitlab-ci.yml")
+        check_schema(project, "vendor.renovate", "renovate.json")
+
+
+def check_schema(project: Path, schema: str, file: str) -> None:
+    result = run(["check-jsonschema", "--builtin-schema", schema, file], cwd=project)
+    assert result.returncode == 0, output_of(result)
+
+
+def updates_of(dependabot: Path) -> list[dict]:
+    """Dependabot's entries; each must come weekly, its updates grouped into one request."""
+    updates = yaml.safe_load(dependabot.read_text())["updates"]
+    for update in updates:
+        assert update["schedule"]["interval"] == "weekly", update
+        assert [g["patterns"] for g in update["groups"].values()] == [["*"]], update
+    return updates
 
 
 def test_baking_the_same_answers_twice_gives_the_same_tree_but_a_fresh_secret(

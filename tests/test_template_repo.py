@@ -1,4 +1,5 @@
-"""The template repository's own files: its workflow, and updates through cruft."""
+"""The template repository's own files: its workflows and Dependabot file, and updates
+through cruft."""
 
 import json
 import shutil
@@ -16,9 +17,17 @@ def git(cwd: Path, *args: str) -> None:
     assert result.returncode == 0, output_of(result)
 
 
-def test_the_template_workflow_passes_actionlint() -> None:
+def test_the_template_workflows_pass_actionlint() -> None:
     workflows = sorted(str(p) for p in (TEMPLATE / ".github" / "workflows").glob("*.yml"))
     result = run(["actionlint", *workflows], cwd=TEMPLATE)
+    assert result.returncode == 0, output_of(result)
+
+
+def test_the_template_dependabot_file_passes_its_schema() -> None:
+    dependabot = str(TEMPLATE / ".github" / "dependabot.yml")
+    result = run(
+        ["check-jsonschema", "--builtin-schema", "vendor.dependabot", dependabot], TEMPLATE
+    )
     assert result.returncode == 0, output_of(result)
 
 
