@@ -1,0 +1,60 @@
+"""The docs page: Swagger UI from the pinned fastapi-offline package, served by the service
+itself, and started by a served script, as the Content-Security-Policy allows no inline one
+(FastAPI's own page inlines it)."""
+
+import html
+import json
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import swagger_ui_default_parameters
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.core.http import API_PREFIX, CONTENT_SECURITY_POLICY
+
+DOCS_PATH = f"{API_PREFIX}/docs"
+# Swagger UI's files and this service's initializer, under the docs page's own path.
+STATIC_PATH = f"{DOCS_PATH}/static"
+STATIC_PACKAGES: list[str | tuple[str, str]] = [("fastapi_offline", "static"), ("app.api", "static")]
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="{static}/swagger-ui.css">
+<link rel="icon" href="{static}/favicon.png">
+</head>
+<body>
+<div id="swagger-ui" data-config="{config}"></div>
+<script src="{static}/swagger-ui-bundle.js"></script>
+<script src="{static}/swagger-initializer.js"></script>
+</body>
+</html>
+"""
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(DOCS_PATH)
+async def docs_page(request: Request) -> HTMLResponse:
+    app: FastAPI = request.app
+    root = request.scope.get("root_path", "")
+    config = {
+        **swagger_ui_default_parameters,
+        **(app.swagger_ui_parameters or {}),
+        "url": f"{root}{app.openapi_url}",
+    }
+    page = PAGE.format(
+        title=html.escape(f"{app.title} - Swagger UI"),
+        static=html.escape(f"{root}{STATIC_PATH}"),
+        config=html.escape(json.dumps(config)),
+    )
+    return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+
+def install_docs(app: FastAPI) -> None:
+    """The page at /api/v1/docs and its files at /api/v1/docs/static."""
+    app.include_router(router)
+    app.mount(STATIC_PATH, StaticFiles(packages=STATIC_PACKAGES), name="docs-static")
