@@ -112,9 +112,10 @@ def test_the_docs_page_works_offline_and_signs_a_user_up(
     try:
         # Once loaded, the page has asked for every script and stylesheet it names.
         response = page.goto(f"{server.url}{API}/docs", wait_until="load")
-        assert not off_loopback.refused, f"the page asked beyond loopback: {off_loopback.refused}"
         assert response is not None and response.status == 200
         assert response.headers.get("content-security-policy") == HTTP["CONTENT_SECURITY_POLICY"]
+        assert not off_loopback.refused, f"the page asked beyond loopback: {off_loopback.refused}"
+        assert not errors, f"the browser reported: {errors}"
         page.wait_for_selector(".opblock")
         operations = rendered_operations(page)
         rendered = by_path(operations)
