@@ -5,9 +5,9 @@ inline one. templates/swagger_ui.html leaves out the page's inline style."""
 
 from typing import Any
 
-from django.http import HttpResponseBase
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from app.core.http import CONTENT_SECURITY_POLICY
 
@@ -16,8 +16,8 @@ class DocsView(SpectacularSwaggerSplitView):
     template_name = "swagger_ui.html"
 
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         """The page carries the Content-Security-Policy in every environment."""
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
