@@ -4,7 +4,6 @@ import html
 import re
 
 import httpx
-from fastapi import FastAPI
 
 from app.core.http import CONTENT_SECURITY_POLICY
 from app.core.project import PROJECT

@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "app.api.middleware.RateLimitMiddleware",
     # After the rate limits, which count the docs page's files as every other path.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "app.api.middleware.StaticFilesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "app.api.middleware.JsonBodyMiddleware",
     "app.api.middleware.ErrorMiddleware",

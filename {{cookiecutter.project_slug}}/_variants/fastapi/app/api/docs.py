@@ -5,7 +5,7 @@ itself, and started by a served script, as the Content-Security-Policy allows no
 import html
 import json
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import swagger_ui_default_parameters
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,7 +15,9 @@ from app.core.http import API_PREFIX, CONTENT_SECURITY_POLICY
 DOCS_PATH = f"{API_PREFIX}/docs"
 # Swagger UI's files and this service's initializer, under the docs page's own path.
 STATIC_PATH = f"{DOCS_PATH}/static"
-STATIC_PACKAGES: list[str | tuple[str, str]] = [("fastapi_offline", "static"), ("app.api", "static")]
+# Looked up by a route rather than mounted, so that routing answers a method other than
+# GET with its 405 and Allow, as on every other path.
+STATIC_FILES = StaticFiles(packages=[("fastapi_offline", "static"), ("app.api", "static")])
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -54,7 +56,6 @@ async def docs_page(request: Request) -> HTMLResponse:
     return HTMLResponse(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
 
-def install_docs(app: FastAPI) -> None:
-    """The page at /api/v1/docs and its files at /api/v1/docs/static."""
-    app.include_router(router)
-    app.mount(STATIC_PATH, StaticFiles(packages=STATIC_PACKAGES), name="docs-static")
+@router.get(STATIC_PATH + "/{name}")
+async def docs_file(name: str, request: Request) -> Response:
+    return await STATIC_FILES.get_response(name, request.scope)
