@@ -91,10 +91,13 @@ def test_docs_page_runs_only_files_the_service_serves_itself(client: httpx.Clien
     assert any("openapi.json" in text for text in texts), "nothing loads the OpenAPI document"
 
 
-def test_the_docs_page_files_answer_errors_as_every_path_does(client: httpx.Client) -> None:
+def test_the_docs_page_and_its_files_answer_errors_as_every_path_does(
+    client: httpx.Client,
+) -> None:
     script = next(url for url in page_files(client.get(f"{API}/docs").text) if ".js" in url)
     folder = urlsplit(script).path.rsplit("/", 1)[0]
-    posted = client.post(script, json={})
-    assert_error(posted, 405, "method_not_allowed")
-    assert "GET" in posted.headers["allow"]
+    for path in (f"{API}/docs", script):
+        posted = client.post(path, json={})
+        assert_error(posted, 405, "method_not_allowed")
+        assert "GET" in posted.headers["allow"]
     assert_error(client.get(f"{folder}/no-such-file.js"), 404, "not_found")

@@ -212,6 +212,20 @@ def test_the_docs_page_is_served_with_its_files(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    "path",
+    ["/api/v1/docs", "/api/v1/docs/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"],
+)
+def test_the_docs_page_and_its_files_answer_other_methods_in_the_envelope(
+    api: Api, path: str
+) -> None:
+    response = api.post(path, {})
+
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+    assert "GET" in response["Allow"]
+
+
+@pytest.mark.parametrize(
     ("exception", "status", "code"),
     [
         (SuspiciousOperation("odd request"), 400, "validation_error"),
