@@ -20,8 +20,15 @@ from tests.contract.helpers import API, DOCS_SCREENSHOT_PROPERTY, HTTP, PASSWORD
 from tests.contract.servers import LiveServer, backend_id, frameworks, sqlite_set
 from tests.contract.test_health_and_docs import CONTRACT_PATHS
 
+CHROMIUM = shutil.which("chromium")
+
 pytestmark = [
     pytest.mark.contract,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does "
+        "it): this test installs no browser of its own",
+    ),
     pytest.mark.parametrize(
         "server", server_params([sqlite_set(f) for f in frameworks()]), indirect=True
     ),
@@ -33,22 +40,11 @@ CHROMIUM_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EX
 TIMEOUT_MS = 30_000
 
 
-def chromium_path() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.skip(
-            "Debian's chromium is not installed (apt-get install chromium; .ci/run does): "
-            "this test installs no browser of its own"
-        )
-    return found
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_path()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
         )
         yield launched
         launched.close()
