@@ -74,3 +74,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if framework is None or framework in wanted else dropped).append(item)
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the docs page's browser test saved its screenshots, and what each page listed
+    (reported by the workers, so that a run with -n names them too)."""
+    # Imported here: the contract helpers import this module.
+    from tests.contract.helpers import DOCS_SCREENSHOT_PROPERTY
+
+    saved = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == DOCS_SCREENSHOT_PROPERTY
+    ]
+    if saved:
+        terminalreporter.write_sep("-", "docs page screenshots")
+        for line in saved:
+            terminalreporter.write_line(str(line))

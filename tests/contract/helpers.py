@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import re
+import runpy
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from tests.contract.servers import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD
+from tests.matrix import TEMPLATE
 
 API = "/api/v1"
 USERS = f"{API}/users"
@@ -30,6 +32,19 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # decisions.md: timestamps are written 2026-01-31T12:00:00.123456Z
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")
 SECRET_KEYS = {"password", "password_hash", "hashed_password", "token_hash", "refresh_token_hash"}
+
+
+def http_constants() -> dict[str, Any]:
+    """The template's app/core/http.py constants, which every variant applies (the module
+    is plain Python with no imports)."""
+    source = next(TEMPLATE.glob("{{*}}")) / "app" / "core" / "http.py"
+    return {name: value for name, value in runpy.run_path(str(source)).items() if name.isupper()}
+
+
+HTTP = http_constants()
+# The docs page's browser test records its screenshot under this name, with what the page
+# listed, for the run's summary (tests/conftest.py).
+DOCS_SCREENSHOT_PROPERTY = "docs_page_screenshot"
 
 
 def unique_email(label: str = "user") -> str:

@@ -1,6 +1,7 @@
 """What every response shares: the error envelope, X-Request-ID, logs, headers, CORS, docs."""
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.http import Http404
 from django.test import Client, override_settings
 
 from app.api import middleware
-from app.core.http import SECURITY_HEADERS
+from app.core.http import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from app.services.users import UserService
 from tests.conftest import Account, Api, error_code
 
@@ -193,12 +194,35 @@ def test_the_openapi_document_describes_every_resource(api: Api) -> None:
     assert document["components"]["schemas"]["UserCreateRequest"]["additionalProperties"] is False
 
 
-def test_the_docs_page_is_html(api: Api) -> None:
+def test_the_docs_page_is_served_with_its_files(api: Api) -> None:
     response = api.get("/api/v1/docs")
+    page = response.content.decode()
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert b"swagger" in response.content.lower()
+    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    files = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(files) == 5
+    for url in files:
+        assert url.startswith("/api/v1/docs")
+        assert api.get(url).status_code == 200
+    script = api.get("/api/v1/docs?script=")
+    assert script["Content-Type"] == "application/javascript"
+    assert b'url: "/api/v1/openapi.json"' in script.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/docs", "/api/v1/docs/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css"],
+)
+def test_the_docs_page_and_its_files_answer_other_methods_in_the_envelope(
+    api: Api, path: str
+) -> None:
+    response = api.post(path, {})
+
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+    assert "GET" in response["Allow"]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.api import docs
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, StrictCORSMiddleware
 from app.api.openapi import contract_openapi
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=PROJECT.description,
         version=_version(),
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        # app.api.docs serves the docs page, and Swagger UI's files with it.
+        docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         redirect_slashes=False,
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(docs.router)
     # Added innermost first: the request context wraps the rest, CORS headers reach
     # even a 429, and every request is counted before its body is looked at.
     app.add_middleware(BodyGuardMiddleware, router=app.router)

@@ -1,8 +1,11 @@
 """Liveness, readiness and the OpenAPI document."""
 
-import httpx
-from fastapi import FastAPI
+import html
+import re
 
+import httpx
+
+from app.core.http import CONTENT_SECURITY_POLICY
 from app.core.project import PROJECT
 from app.main import create_app
 from tests.conftest import MakeSettings
@@ -54,8 +57,14 @@ async def test_the_openapi_document_describes_the_contract(client: httpx.AsyncCl
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
-async def test_the_docs_page_is_served(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_the_docs_page_is_served_with_its_files(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/docs")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "/api/v1/openapi.json" in response.text
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert '"url": "/api/v1/openapi.json"' in html.unescape(response.text)
+    files = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert len(files) == 4
+    for url in files:
+        assert url.startswith("/api/v1/docs/static/")
+        assert (await client.get(url)).status_code == 200

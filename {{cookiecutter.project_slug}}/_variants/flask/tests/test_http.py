@@ -2,6 +2,7 @@
 the OpenAPI document and the request log."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.core.http import CONTENT_SECURITY_POLICY
 from tests.conftest import AppFactory, body, error_of
 
 
@@ -189,11 +191,19 @@ class TestOpenApi:
         assert {"201", "400", "401", "403", "409", "default"} <= set(post["responses"])
         assert "422" not in json.dumps(document["paths"])
 
-    def test_the_docs_page_is_html(self, client: FlaskClient) -> None:
+    def test_the_docs_page_is_served_with_its_files(self, client: FlaskClient) -> None:
         response = client.get("/api/v1/docs")
+        page = response.get_data(as_text=True)
 
         assert response.status_code == 200
         assert response.content_type.startswith("text/html")
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert 'data-url="/api/v1/openapi.json"' in page
+        files = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert len(files) == 4
+        for url in files:
+            assert url.startswith("/api/v1/docs/")
+            assert client.get(url).status_code == 200
 
 
 def test_each_request_is_logged_as_one_json_line(

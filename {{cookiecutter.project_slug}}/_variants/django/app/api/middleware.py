@@ -2,15 +2,23 @@
 
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import structlog
 from django.http import HttpRequest, HttpResponse
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from app.api.errors import json_error
 from app.api.rate_limits import tiers_of
 from app.api.request_context import bind_request_id, unbind_request_id
-from app.core.errors import InternalError, PayloadTooLarge, RateLimited, UnsupportedMediaType
+from app.core.errors import (
+    InternalError,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RateLimited,
+    UnsupportedMediaType,
+)
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
 from app.core.request_id import HEADER as REQUEST_ID_HEADER
 from app.core.settings import get_settings
@@ -78,6 +86,20 @@ class RateLimitMiddleware:
             for name, value in usage.headers().items():
                 response[name] = value
         return response
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):  # type: ignore[misc]
+    """WhiteNoise, serving the docs page's files; a method other than GET or HEAD gets
+    the error envelope with WhiteNoise's Allow, where WhiteNoise answers an empty 405."""
+
+    @staticmethod
+    def serve(static_file: Any, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = WhiteNoiseMiddleware.serve(static_file, request)
+        if response.status_code != HTTPStatus.METHOD_NOT_ALLOWED:
+            return response
+        error = json_error(MethodNotAllowed())
+        error["Allow"] = response["Allow"]
+        return error
 
 
 class JsonBodyMiddleware:

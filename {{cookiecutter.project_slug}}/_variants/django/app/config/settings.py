@@ -8,6 +8,7 @@ production deployment has one secret to manage.
 import hashlib
 import hmac
 import logging
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -30,9 +31,11 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
+    "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "app.users",
     "app.authn",
 ]
@@ -43,6 +46,8 @@ MIDDLEWARE = [
     "app.api.middleware.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "app.api.middleware.RateLimitMiddleware",
+    # After the rate limits, which count the docs page's files as every other path.
+    "app.api.middleware.StaticFilesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "app.api.middleware.JsonBodyMiddleware",
     "app.api.middleware.ErrorMiddleware",
@@ -55,7 +60,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The docs page's template (app/api/docs.py).
+        "DIRS": [Path(__file__).resolve().parent.parent / "api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {},
     }
@@ -85,6 +91,11 @@ USE_TZ = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = http.MAX_BODY_BYTES
 
+# The docs page's files (Swagger UI from drf-spectacular-sidecar), under its own path and
+# served by WhiteNoise straight from the installed packages: no collectstatic step.
+STATIC_URL = f"{http.API_PREFIX}/docs/static/"
+WHITENOISE_USE_FINDERS = True
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["app.api.parsers.JsonObjectParser"],
@@ -102,6 +113,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": PROJECT.name,
     "DESCRIPTION": PROJECT.description,
     "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 from drf_spectacular.renderers import OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from app.api import errors, health
+from app.api.docs import DocsView
 
 urlpatterns = [
     path("health", health.LivenessView.as_view(), name="health"),
@@ -16,7 +17,7 @@ urlpatterns = [
         SpectacularJSONAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2]),
         name="openapi",
     ),
-    path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="docs"),
+    path("api/v1/docs", DocsView.as_view(url_name="openapi"), name="docs"),
 ]
 
 handler400 = errors.bad_request

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask
 
 from app.api import auth, health, users
+from app.api.docs import DOCS_PATH, STATIC_PATH, SWAGGER_UI_URL, init_docs
 from app.api.errors import register_error_handlers
 from app.api.extensions import Api, cors, db
 from app.api.hooks import register_request_hooks
@@ -25,14 +26,12 @@ from app.core.project import PROJECT
 from app.core.settings import Settings, get_settings
 from app.repositories.database import create_database_engine
 
-SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
-
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_url_path=STATIC_PATH)
     app.config.update(
         # One byte over the limit, so that reading a chunked body can tell it exceeds it.
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES + 1,
@@ -41,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=API_PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_PATH=DOCS_PATH,
         OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL,
         API_SPEC_OPTIONS={
             "info": {"description": PROJECT.description},
@@ -61,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         expose_headers=list(CORS_EXPOSE_HEADERS),
     )
     register_request_hooks(app)
+    init_docs(app)
 
     api = Api(app)
     api.register_converter(UserIdConverter, _id_parameter_schema)
