@@ -2,9 +2,11 @@
 fresh read and the database agree on (docs/decisions.md, "Races").
 
 A batch of requests is fired at once (tests/contract/races.py) at the main server on
-PostgreSQL and Redis, which runs a worker per core (at least two), a few rounds each:
-every answer must be one the contract names for the state its request met (never a 5xx),
-and what is left afterwards is checked through the API and in the database itself.
+PostgreSQL and Redis, a few rounds each. That server runs a worker per core (two on the
+2-core machines the suite's time is measured on), so a batch meets several processes
+sharing the database and Redis. Every answer must be one the contract names for the
+state its request met (never a 5xx), and what is left afterwards is checked through the
+API and in the database itself.
 """
 
 import time
