@@ -1,11 +1,16 @@
 """Passwords: Argon2id through Django's hashers, legacy hashes upgraded at login."""
 
+import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 
 from app.adapters.hashing import DjangoHasher
+from app.authn.models import RefreshToken
+from app.core.domain import Credentials
+from app.core.errors import Unauthorized
+from app.repositories.users import DjangoUserRepository
 from app.users.models import User
 from app.wiring import services
-from tests.conftest import PASSWORD, Account
+from tests.conftest import ADMIN, PASSWORD, Account
 
 
 def test_passwords_are_hashed_with_argon2id() -> None:
@@ -55,3 +60,28 @@ def test_login_upgrades_a_hash_of_other_argon2_parameters(alice: Account) -> Non
     new_hash = User.objects.get(pk=alice.id).password
     assert new_hash != old_hash and new_hash.startswith("argon2$argon2id$")
     assert not DjangoHasher().needs_rehash(new_hash)
+
+
+@pytest.mark.parametrize("hash_is_outdated", [False, True])
+def test_a_login_whose_password_changes_before_its_family_is_stored_is_refused(
+    alice: Account, monkeypatch: pytest.MonkeyPatch, hash_is_outdated: bool
+) -> None:
+    """A password change lands between the login's read of the credentials and its new
+    family (and, for an outdated hash, its upgrade): no family of the old password is born."""
+    if hash_is_outdated:
+        outdated = make_password(PASSWORD, hasher="pbkdf2_sha256")
+        User.objects.filter(pk=alice.id).update(password=outdated)
+    read_credentials = DjangoUserRepository.get_credentials
+
+    def read_then_change_password(self: DjangoUserRepository, email: str) -> Credentials | None:
+        credentials = read_credentials(self, email)
+        services().users.update(alice.id, {"password": "a brand new secret"}, ADMIN)
+        return credentials
+
+    monkeypatch.setattr(DjangoUserRepository, "get_credentials", read_then_change_password)
+    families_before = set(RefreshToken.objects.values_list("family_id", flat=True))
+
+    with pytest.raises(Unauthorized):
+        services().auth.login("alice@example.com", PASSWORD)
+
+    assert set(RefreshToken.objects.values_list("family_id", flat=True)) == families_before

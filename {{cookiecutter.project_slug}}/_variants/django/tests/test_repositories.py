@@ -74,7 +74,7 @@ def test_update_and_delete_of_no_one_report_it() -> None:
 
 def test_deleting_a_user_deletes_its_refresh_tokens() -> None:
     user_id = _add("ann@example.com")
-    tokens.add(_token(user_id, "h1"))
+    assert tokens.add(_token(user_id, "h1"), "x") is True
 
     assert users.delete(user_id) is True
 
@@ -109,29 +109,65 @@ def test_a_page_beyond_a_bigint_offset_is_empty() -> None:
     assert (page.items, page.total) == ([], 1)
 
 
-def test_a_token_is_spent_once_only() -> None:
+def test_a_token_is_rotated_once_only() -> None:
     user_id = _add("ann@example.com")
-    tokens.add(_token(user_id, "h1"))
+    assert tokens.add(_token(user_id, "h1"), "x") is True
     now = utc_now()
 
-    assert tokens.mark_used("h1", now) is True
-    assert tokens.mark_used("h1", now) is False
+    assert tokens.rotate("h1", _token(user_id, "h2"), now) is True
+    assert tokens.rotate("h1", _token(user_id, "h3"), now) is False
+
     stored = tokens.get("h1")
     assert stored is not None
     assert stored.used_at is not None
+    assert tokens.get("h2") is not None
+    assert tokens.get("h3") is None
 
 
 def test_revoking_a_family_revokes_all_its_tokens_and_no_others() -> None:
     user_id = _add("ann@example.com")
-    tokens.add(_token(user_id, "h1", "f1"))
-    tokens.add(_token(user_id, "h2", "f1"))
-    tokens.add(_token(user_id, "h3", "f2"))
+    for token_hash, family in (("h1", "f1"), ("h2", "f1"), ("h3", "f2")):
+        assert tokens.add(_token(user_id, token_hash, family), "x") is True
 
-    tokens.revoke_family("f1", utc_now())
+    tokens.revoke_family(user_id, "f1", utc_now())
 
-    revoked = {h: tokens.get(h).revoked_at is not None for h in ("h1", "h2", "h3")}  # type: ignore[union-attr]
-    assert revoked == {"h1": True, "h2": True, "h3": False}
-    assert tokens.mark_used("h1", utc_now()) is False
+    assert _revoked("h1", "h2", "h3") == {"h1", "h2"}
+    assert tokens.rotate("h1", _token(user_id, "h4", "f1"), utc_now()) is False
+
+
+def _revoked(*token_hashes: str) -> set[str]:
+    found = [tokens.get(token_hash) for token_hash in token_hashes]
+    return {token.token_hash for token in found if token and token.revoked_at}
+
+
+def test_no_token_is_stored_once_the_password_changed_or_the_user_went() -> None:
+    user_id = _add("ann@example.com")
+
+    assert tokens.add(_token(user_id, "stale"), "a hash it had before") is False
+    assert users.upgrade_password_hash(user_id, "a hash it had before", "x2") is False
+    assert users.upgrade_password_hash(user_id, "x", "x2") is True
+    assert tokens.add(_token(user_id, "first"), "x2") is True
+    assert users.delete(user_id) is True
+    assert tokens.add(_token(user_id, "orphan"), "x2") is False
+    assert tokens.rotate("first", _token(user_id, "second"), utc_now()) is False
+    assert not RefreshTokenRow.objects.exists()
+
+
+def test_a_new_password_revokes_every_family_of_its_user_only() -> None:
+    user_id = _add("ann@example.com")
+    other = _add("bob@example.com")
+    for owner, family in ((user_id, "f1"), (user_id, "f2"), (other, "f3")):
+        assert tokens.add(_token(owner, family, family), "x") is True
+
+    renamed = users.update(user_id, {"name": "Renamed"})
+    assert _revoked("f1", "f2", "f3") == set()
+    changed = users.update(user_id, {"password_hash": "new"})
+
+    assert _revoked("f1", "f2", "f3") == {"f1", "f2"}
+    assert renamed is not None
+    assert changed == users.get(user_id)
+    assert changed is not None
+    assert changed.name == "Renamed"
 
 
 def test_the_migrations_create_what_the_models_describe() -> None:

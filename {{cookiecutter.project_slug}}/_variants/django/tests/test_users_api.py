@@ -262,6 +262,20 @@ def test_a_new_password_replaces_the_old_one(api: Api, alice: Account) -> None:
     assert (old.status_code, new.status_code) == (401, 200)
 
 
+def test_a_new_password_revokes_every_refresh_token_family(api: Api, alice: Account) -> None:
+    another = api.post("/api/v1/auth/login", {"email": "alice@example.com", "password": PASSWORD})
+    families = [alice.refresh_token, another.json()["refresh_token"]]
+
+    changed = api.patch(
+        f"{USERS}/{alice.id}", {"password": "a brand new secret"}, token=alice.access_token
+    )
+
+    assert changed.status_code == 200
+    for refresh_token in families:
+        refresh = api.post("/api/v1/auth/refresh", {"refresh_token": refresh_token})
+        assert refresh.status_code == 401
+
+
 def test_changing_to_a_taken_email_is_a_409(api: Api, alice: Account, bob: Account) -> None:
     response = api.patch(
         f"{USERS}/{alice.id}", {"email": "BOB@example.com"}, token=alice.access_token

@@ -8,8 +8,10 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
-from app.core.domain import RefreshToken, Role
+from app.core.domain import Credentials, RefreshToken, Role
 from app.core.errors import INVALID_CREDENTIALS
 from app.core.project import PROJECT
 from app.core.security import hash_refresh_token, new_family_id, new_refresh_token
@@ -163,6 +165,8 @@ async def test_an_expired_refresh_token_is_401(app: FastAPI, client: httpx.Async
     user = await add_user(app, "me@example.com")
     token = new_refresh_token()
     async with resources_of(app).sessionmaker() as session:
+        credentials = await SqlUserRepository(session).get_credentials(user.email)
+        assert credentials is not None
         await SqlRefreshTokenRepository(session).add(
             RefreshToken(
                 token_hash=hash_refresh_token(token),
@@ -171,7 +175,8 @@ async def test_an_expired_refresh_token_is_401(app: FastAPI, client: httpx.Async
                 expires_at=datetime.now(UTC) - timedelta(seconds=1),
                 used_at=None,
                 revoked_at=None,
-            )
+            ),
+            credentials.password_hash,
         )
 
     assert_error(await refresh(client, token), 401, "unauthorized")
@@ -222,3 +227,41 @@ async def test_a_hash_with_old_parameters_is_upgraded_at_login(
     assert credentials is not None
     assert not resources_of(app).hasher.needs_rehash(credentials.password_hash)
     assert credentials.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("hash_is_outdated", [False, True])
+async def test_a_login_whose_password_changes_before_its_family_is_stored_is_refused(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    sync_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    hash_is_outdated: bool,
+) -> None:
+    """A password change lands between the login's read of the credentials and its new
+    family (and, for an outdated hash, its upgrade): no family of the old password is born."""
+    hasher = resources_of(app).hasher
+    outdated = argon2.PasswordHasher(memory_cost=16, time_cost=2, parallelism=1)
+    async with resources_of(app).sessionmaker() as session:
+        user = await SqlUserRepository(session).add(
+            email="me@example.com",
+            name="Me",
+            role=Role.USER,
+            password_hash=(outdated if hash_is_outdated else hasher).hash(PASSWORD),
+        )
+    read_credentials = SqlUserRepository.get_credentials
+
+    async def read_then_change_password(self: SqlUserRepository, email: str) -> Credentials | None:
+        credentials = await read_credentials(self, email)
+        async with resources_of(app).sessionmaker() as other:
+            new_hash = hasher.hash("another long password")
+            await SqlUserRepository(other).update(user.id, {"password_hash": new_hash})
+        return credentials
+
+    monkeypatch.setattr(SqlUserRepository, "get_credentials", read_then_change_password)
+    refused = await client.post(
+        "/api/v1/auth/login", json={"email": "me@example.com", "password": PASSWORD}
+    )
+
+    assert_error(refused, 401, "unauthorized")
+    with sync_engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM refresh_tokens")) == 0

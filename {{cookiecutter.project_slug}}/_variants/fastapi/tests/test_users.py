@@ -195,6 +195,24 @@ async def test_patch_with_a_new_password_rehashes_it(
     await login(client, "me@example.com", new_password)
 
 
+async def test_a_new_password_revokes_every_refresh_token_family(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    user, headers = await signed_in(app, client, "me@example.com")
+    families = [await login(client, "me@example.com") for _ in range(2)]
+
+    changed = await client.patch(
+        f"/api/v1/users/{user.id}", json={"password": "another long password"}, headers=headers
+    )
+
+    assert changed.status_code == 200
+    for tokens in families:
+        refreshed = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+        )
+        assert_error(refreshed, 401, "unauthorized")
+
+
 @pytest.mark.parametrize(("body", "field"), [({}, "body"), ({"email": None}, "email")])
 async def test_patch_needs_a_non_empty_valid_subset(
     app: FastAPI, client: httpx.AsyncClient, body: dict[str, object], field: str

@@ -343,6 +343,20 @@ class TestWriting:
         assert log_in(client, "anna@example.com", "a new long password").status_code == 200
         assert log_in(client, "anna@example.com").status_code == 401
 
+    def test_a_new_password_revokes_every_refresh_token_family(
+        self, client: FlaskClient, ann: Account
+    ) -> None:
+        families = [ann.refresh_token, body(log_in(client, ann.user["email"]))["refresh_token"]]
+
+        response = client.patch(
+            f"/api/v1/users/{ann.id}", json={"password": "a new long password"}, headers=ann.headers
+        )
+
+        assert response.status_code == 200
+        for refresh_token in families:
+            refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+            assert refreshed.status_code == 401
+
     def test_put_needs_every_writable_field(self, client: FlaskClient, ann: Account) -> None:
         response = client.put(f"/api/v1/users/{ann.id}", json={"name": "Anna"}, headers=ann.headers)
 

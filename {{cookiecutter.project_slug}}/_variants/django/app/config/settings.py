@@ -70,7 +70,11 @@ TEMPLATES = [
 
 def _database(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        return dict(dj_database_url.parse(url))
+        config = dict(dj_database_url.parse(url))
+        # A transaction takes SQLite's one write lock as it begins, waiting for it, instead
+        # of failing with "database is locked" when it reads first and writes later.
+        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+        return config
     config = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
     config["OPTIONS"] = {"connect_timeout": 5}
     return config

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from app.authn.models import RefreshToken as RefreshTokenModel
 from app.core.domain import Credentials, Page, Role, User, utc_now
 from app.core.errors import Conflict
 from app.core.listing import ListQuery
@@ -58,18 +59,39 @@ class DjangoUserRepository:
             values["role"] = Role(values["role"]).value
         try:
             with transaction.atomic():
-                updated = UserModel.objects.filter(pk=user_id).update(
-                    **values, updated_at=utc_now()
-                )
+                # Held until the write commits: a user deleted meanwhile is simply not
+                # found, and the answer is the row as this write left it.
+                row = hold_user(user_id)
+                if row is None:
+                    return None
+                for column, value in values.items():
+                    setattr(row, column, value)
+                row.updated_at = utc_now()
+                row.save(update_fields=[*values, "updated_at"])
+                if "password" in values:
+                    # A later statement than the hold, so it sees every token committed
+                    # before it (see app.repositories.refresh_tokens).
+                    RefreshTokenModel.objects.filter(
+                        user_id=user_id, revoked_at__isnull=True
+                    ).update(revoked_at=row.updated_at)
         except IntegrityError:
             raise Conflict(EMAIL_TAKEN) from None
-        return self.get(user_id) if updated else None
+        return row.to_domain()
+
+    def upgrade_password_hash(self, user_id: int, verified_hash: str, new_hash: str) -> bool:
+        upgraded = UserModel.objects.filter(pk=user_id, password=verified_hash).update(
+            password=new_hash
+        )
+        return upgraded == 1
 
     def delete(self, user_id: int) -> bool:
-        # The refresh tokens go with the user (ForeignKey on_delete=CASCADE).
+        # The refresh tokens go with the user (ForeignKey on_delete=CASCADE), after its row
+        # is held: every writer of a user's tokens holds the user's row first.
         with transaction.atomic():
-            _, by_model = UserModel.objects.filter(pk=user_id).delete()
-        return by_model.get(UserModel._meta.label, 0) > 0
+            if hold_user(user_id) is None:
+                return False
+            UserModel.objects.filter(pk=user_id).delete()
+        return True
 
     def list(self, query: ListQuery) -> Page[User]:
         rows = UserModel.objects.all()
@@ -84,3 +106,11 @@ class DjangoUserRepository:
             page = rows.order_by("-created_at", "-id")[query.offset : query.offset + query.limit]
             items = [row.to_domain() for row in page]
         return Page(items=items, page=query.page, limit=query.limit, total=total)
+
+
+def hold_user(user_id: int) -> UserModel | None:
+    """The user's row, held until the surrounding transaction ends (SELECT ... FOR UPDATE;
+    SQLite's transactions take its one write lock as they begin); None when the user is
+    gone. Every write of a user's refresh tokens holds it first, so they happen one after
+    another, each seeing what the others committed."""
+    return UserModel.objects.select_for_update().filter(pk=user_id).first()

@@ -1,4 +1,11 @@
-"""Refresh tokens in the database: stored by hash, spent once, revoked by family."""
+"""Refresh tokens in the database: stored by hash, spent once, revoked by family.
+
+Every write holds the user's row first (`hold_user`) and commits what it does as one
+transaction. PostgreSQL's READ COMMITTED gives each statement a snapshot taken when it
+starts, so a revocation that ran beside a rotation still in flight would miss the successor
+the rotation was about to insert; holding the row makes the revocation start after the
+rotation committed (or the rotation after the revocation, and find its token revoked).
+"""
 
 from datetime import datetime
 
@@ -7,25 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.domain import RefreshToken, as_utc, utc_now
 from app.models import RefreshTokenRow
+from app.repositories.users import hold_user
 
 
 class SqlRefreshTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, token: RefreshToken) -> None:
-        self._session.add(
-            RefreshTokenRow(
-                token_hash=token.token_hash,
-                user_id=token.user_id,
-                family_id=token.family_id,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-                revoked_at=token.revoked_at,
-                created_at=utc_now(),
-            )
-        )
+    async def add(self, token: RefreshToken, password_hash: str) -> bool:
+        if await hold_user(self._session, token.user_id) != password_hash:
+            await self._session.rollback()
+            return False
+        self._session.add(_row(token))
         await self._session.commit()
+        return True
 
     async def get(self, token_hash: str) -> RefreshToken | None:
         row = await self._session.scalar(
@@ -42,9 +44,12 @@ class SqlRefreshTokenRepository:
             revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
         )
 
-    async def mark_used(self, token_hash: str, now: datetime) -> bool:
-        # One conditional UPDATE, so two concurrent refreshes cannot both spend the token.
-        result = await self._session.execute(
+    async def rotate(self, token_hash: str, successor: RefreshToken, now: datetime) -> bool:
+        if await hold_user(self._session, successor.user_id) is None:
+            await self._session.rollback()
+            return False
+        # Conditional, so two requests spending one token cannot both succeed.
+        spent = await self._session.execute(
             update(RefreshTokenRow)
             .where(
                 RefreshTokenRow.token_hash == token_hash,
@@ -53,13 +58,30 @@ class SqlRefreshTokenRepository:
             )
             .values(used_at=now)
         )
+        if not getattr(spent, "rowcount", 0):
+            await self._session.rollback()
+            return False
+        self._session.add(_row(successor))
         await self._session.commit()
-        return bool(getattr(result, "rowcount", 0))
+        return True
 
-    async def revoke_family(self, family_id: str, now: datetime) -> None:
+    async def revoke_family(self, user_id: int, family_id: str, now: datetime) -> None:
+        await hold_user(self._session, user_id)
         await self._session.execute(
             update(RefreshTokenRow)
             .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
             .values(revoked_at=now)
         )
         await self._session.commit()
+
+
+def _row(token: RefreshToken) -> RefreshTokenRow:
+    return RefreshTokenRow(
+        token_hash=token.token_hash,
+        user_id=token.user_id,
+        family_id=token.family_id,
+        expires_at=token.expires_at,
+        used_at=token.used_at,
+        revoked_at=token.revoked_at,
+        created_at=utc_now(),
+    )

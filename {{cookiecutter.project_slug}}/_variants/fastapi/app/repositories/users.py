@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,19 +50,48 @@ class SqlUserRepository:
         return row.to_domain()
 
     async def update(self, user_id: int, changes: Mapping[str, Any]) -> User | None:
-        row = await self._session.get(UserRow, user_id)
-        if row is None:
-            return None
-        for field, value in changes.items():
-            setattr(row, field, value.value if isinstance(value, Role) else value)
-        row.updated_at = utc_now()
-        await self._commit()
-        return row.to_domain()
+        # One UPDATE ... RETURNING: a user deleted meanwhile is simply not found, and the
+        # answer is the row as this write left it.
+        values = {
+            field: value.value if isinstance(value, Role) else value
+            for field, value in changes.items()
+        }
+        now = utc_now()
+        statement = (
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(**values, updated_at=now)
+            .returning(UserRow)
+            .execution_options(populate_existing=True)
+        )
+        try:
+            row = await self._session.scalar(statement)
+            if row is not None and "password_hash" in changes:
+                # The UPDATE above holds the user's row, so this later statement sees every
+                # token committed before it (see SqlRefreshTokenRepository).
+                await self._session.execute(
+                    update(RefreshTokenRow)
+                    .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+            await self._session.commit()
+        except IntegrityError:
+            await self._session.rollback()
+            raise Conflict(EMAIL_TAKEN) from None
+        return row.to_domain() if row else None
+
+    async def upgrade_password_hash(self, user_id: int, verified_hash: str, new_hash: str) -> bool:
+        result = await self._session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.password_hash == verified_hash)
+            .values(password_hash=new_hash)
+        )
+        await self._session.commit()
+        return bool(getattr(result, "rowcount", 0))
 
     async def delete(self, user_id: int) -> bool:
-        await self._session.execute(
-            delete(RefreshTokenRow).where(RefreshTokenRow.user_id == user_id)
-        )
+        # The refresh tokens go with the row (ON DELETE CASCADE), after it, in the order
+        # every writer of tokens takes: the user's row first.
         result = await self._session.execute(delete(UserRow).where(UserRow.id == user_id))
         await self._session.commit()
         return bool(getattr(result, "rowcount", 0))
@@ -97,3 +126,22 @@ class SqlUserRepository:
         except IntegrityError:
             await self._session.rollback()
             raise Conflict(EMAIL_TAKEN) from None
+
+
+async def hold_user(session: AsyncSession, user_id: int) -> str | None:
+    """Holds the user's row until the session's transaction ends and returns its password
+    hash; None when the user is gone. Every write of a user's refresh tokens holds it
+    first, so they happen one after another, each seeing what the others committed."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: its one write lock, taken by a write, does the same.
+        holding: Any = (
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(id=UserRow.id)
+            .returning(UserRow.password_hash)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        holding = select(UserRow.password_hash).where(UserRow.id == user_id).with_for_update()
+    password_hash: str | None = await session.scalar(holding)
+    return password_hash

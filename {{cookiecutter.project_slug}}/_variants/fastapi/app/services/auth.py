@@ -1,7 +1,7 @@
 """Authentication: login, refresh-token rotation with reuse detection, logout."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.core.domain import Principal, RefreshToken, TokenPair, User
 from app.core.errors import INVALID_CREDENTIALS, INVALID_REFRESH_TOKEN, INVALID_TOKEN, Unauthorized
@@ -37,29 +37,39 @@ class AuthService:
         verified = await asyncio.to_thread(self._hasher.verify, credentials.password_hash, password)
         if not verified:
             raise Unauthorized(INVALID_CREDENTIALS)
-        user = credentials.user
-        if self._hasher.needs_rehash(credentials.password_hash):
-            password_hash = await asyncio.to_thread(self._hasher.hash, password)
-            await self._users.update(user.id, {"password_hash": password_hash})
-        return await self._issue(user, new_family_id())
+        user, verified_hash = credentials.user, credentials.password_hash
+        if self._hasher.needs_rehash(verified_hash):
+            new_hash = await asyncio.to_thread(self._hasher.hash, password)
+            if not await self._users.upgrade_password_hash(user.id, verified_hash, new_hash):
+                raise Unauthorized(INVALID_CREDENTIALS)
+            verified_hash = new_hash
+        now = self._clock()
+        refresh_token, stored = self._new_refresh_token(user.id, new_family_id(), now)
+        # Refused when the password changed (or the user went) since it was verified: a
+        # family born of the old password would outlive the change that revoked the rest.
+        if not await self._refresh_tokens.add(stored, verified_hash):
+            raise Unauthorized(INVALID_CREDENTIALS)
+        return self._pair(user, refresh_token, now)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         stored = await self._usable_token(refresh_token)
-        now = self._clock()
-        if stored.used_at is not None or not await self._refresh_tokens.mark_used(
-            stored.token_hash, now
-        ):
-            # A spent token presented again: whoever holds the family is suspect.
-            await self._refresh_tokens.revoke_family(stored.family_id, now)
-            raise Unauthorized(INVALID_REFRESH_TOKEN)
         user = await self._users.get(stored.user_id)
         if user is None:
             raise Unauthorized(INVALID_REFRESH_TOKEN)
-        return await self._issue(user, stored.family_id)
+        now = self._clock()
+        successor_token, successor = self._new_refresh_token(user.id, stored.family_id, now)
+        if stored.used_at is not None or not await self._refresh_tokens.rotate(
+            stored.token_hash, successor, now
+        ):
+            # A spent token presented again, whether spent long ago or by a request still
+            # in flight: whoever holds the family is suspect.
+            await self._refresh_tokens.revoke_family(stored.user_id, stored.family_id, now)
+            raise Unauthorized(INVALID_REFRESH_TOKEN)
+        return self._pair(user, successor_token, now)
 
     async def logout(self, refresh_token: str) -> None:
         stored = await self._usable_token(refresh_token)
-        await self._refresh_tokens.revoke_family(stored.family_id, self._clock())
+        await self._refresh_tokens.revoke_family(stored.user_id, stored.family_id, self._clock())
 
     async def authenticate(self, access_token: str) -> Principal:
         """The principal of a valid access token whose user still exists, with its current role."""
@@ -76,19 +86,21 @@ class AuthService:
             raise Unauthorized(INVALID_REFRESH_TOKEN)
         return stored
 
-    async def _issue(self, user: User, family_id: str) -> TokenPair:
-        now = self._clock()
+    def _new_refresh_token(
+        self, user_id: int, family_id: str, now: datetime
+    ) -> tuple[str, RefreshToken]:
+        """A new refresh token, and what is stored of it."""
         refresh_token = new_refresh_token()
-        await self._refresh_tokens.add(
-            RefreshToken(
-                token_hash=hash_refresh_token(refresh_token),
-                user_id=user.id,
-                family_id=family_id,
-                expires_at=now + self._refresh_ttl,
-                used_at=None,
-                revoked_at=None,
-            )
+        return refresh_token, RefreshToken(
+            token_hash=hash_refresh_token(refresh_token),
+            user_id=user_id,
+            family_id=family_id,
+            expires_at=now + self._refresh_ttl,
+            used_at=None,
+            revoked_at=None,
         )
+
+    def _pair(self, user: User, refresh_token: str, now: datetime) -> TokenPair:
         return TokenPair(
             access_token=self._codec.issue_access(user.id, user.role, now),
             refresh_token=refresh_token,

@@ -4,7 +4,7 @@ import builtins
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,17 +49,48 @@ class SqlUserRepository:
         return row.to_domain()
 
     def update(self, user_id: int, changes: Mapping[str, Any]) -> User | None:
-        row = self._session.get(UserRow, user_id)
-        if row is None:
-            return None
-        for field, value in changes.items():
-            setattr(row, field, value.value if isinstance(value, Role) else value)
-        row.updated_at = utc_now()
-        self._commit()
-        return row.to_domain()
+        # One UPDATE ... RETURNING: a user deleted meanwhile is simply not found, and the
+        # answer is the row as this write left it.
+        values = {
+            field: value.value if isinstance(value, Role) else value
+            for field, value in changes.items()
+        }
+        now = utc_now()
+        statement = (
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(**values, updated_at=now)
+            .returning(UserRow)
+            .execution_options(populate_existing=True)
+        )
+        try:
+            row = self._session.scalar(statement)
+            if row is not None and "password_hash" in changes:
+                # The UPDATE above holds the user's row, so this later statement sees every
+                # token committed before it (see SqlRefreshTokenRepository).
+                self._session.execute(
+                    update(RefreshTokenRow)
+                    .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+            self._session.commit()
+        except IntegrityError:
+            self._session.rollback()
+            raise Conflict(EMAIL_TAKEN) from None
+        return row.to_domain() if row else None
+
+    def upgrade_password_hash(self, user_id: int, verified_hash: str, new_hash: str) -> bool:
+        upgraded = self._session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id, UserRow.password_hash == verified_hash)
+            .values(password_hash=new_hash)
+        )
+        self._session.commit()
+        return bool(getattr(upgraded, "rowcount", 0))
 
     def delete(self, user_id: int) -> bool:
-        self._session.execute(delete(RefreshTokenRow).where(RefreshTokenRow.user_id == user_id))
+        # The refresh tokens go with the row (ON DELETE CASCADE), after it, in the order
+        # every writer of tokens takes: the user's row first.
         deleted = self._session.execute(delete(UserRow).where(UserRow.id == user_id))
         self._session.commit()
         return bool(getattr(deleted, "rowcount", 0))
@@ -91,3 +122,22 @@ class SqlUserRepository:
         except IntegrityError:
             self._session.rollback()
             raise Conflict(EMAIL_TAKEN) from None
+
+
+def hold_user(session: Session, user_id: int) -> str | None:
+    """Holds the user's row until the session's transaction ends and returns its password
+    hash; None when the user is gone. Every write of a user's refresh tokens holds it
+    first, so they happen one after another, each seeing what the others committed."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: its one write lock, taken by a write, does the same.
+        holding: Any = (
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(id=UserRow.id)
+            .returning(UserRow.password_hash)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        holding = select(UserRow.password_hash).where(UserRow.id == user_id).with_for_update()
+    password_hash: str | None = session.scalar(holding)
+    return password_hash

@@ -19,7 +19,14 @@ class UserRepository(Protocol):
         ...
 
     def update(self, user_id: int, changes: Mapping[str, Any]) -> User | None:
-        """Raises Conflict when the e-mail is taken."""
+        """The user as this one write left it; None when the user is gone. A new
+        `password_hash` revokes every refresh-token family of the user in the same
+        transaction. Raises Conflict when the e-mail is taken."""
+        ...
+
+    def upgrade_password_hash(self, user_id: int, verified_hash: str, new_hash: str) -> bool:
+        """Replaces the hash a login just verified with a new one of the same password;
+        False, changing nothing, when the password changed or the user went meanwhile."""
         ...
 
     def delete(self, user_id: int) -> bool:
@@ -30,15 +37,23 @@ class UserRepository(Protocol):
 
 
 class RefreshTokenRepository(Protocol):
-    def add(self, token: RefreshToken) -> None: ...
+    """Every write holds the user's row until it commits, so writes of one user's tokens
+    happen one after another and each sees every token committed before it: a token is
+    never born beside a revocation that should have met it."""
 
     def get(self, token_hash: str) -> RefreshToken | None: ...
 
-    def mark_used(self, token_hash: str, now: datetime) -> bool:
-        """Spends an unused, unrevoked token; False when it was already spent."""
+    def add(self, token: RefreshToken, password_hash: str) -> bool:
+        """Stores a new family's first token while its user exists with `password_hash`
+        (the hash the login verified); False, storing nothing, otherwise."""
         ...
 
-    def revoke_family(self, family_id: str, now: datetime) -> None: ...
+    def rotate(self, token_hash: str, successor: RefreshToken, now: datetime) -> bool:
+        """Spends an unspent, unrevoked token and stores its successor, in one transaction;
+        False, storing nothing, when the token was spent or revoked or its user is gone."""
+        ...
+
+    def revoke_family(self, user_id: int, family_id: str, now: datetime) -> None: ...
 
 
 class Cache(Protocol):
