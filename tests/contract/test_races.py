@@ -16,7 +16,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.contract.conftest import server_params
+from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS
 from tests.contract.helpers import (
     LOGIN,
     LOGOUT,
@@ -31,17 +31,13 @@ from tests.contract.helpers import (
     unique_email,
 )
 from tests.contract.races import Send, assert_statuses, race, statuses
-from tests.contract.servers import LiveServer, frameworks, services_available, services_set
+from tests.contract.servers import LiveServer
 from tests.contract.test_rate_limits import limits
 
 pytestmark = [
     pytest.mark.contract,
-    pytest.mark.skipif(
-        not services_available(), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"
-    ),
-    pytest.mark.parametrize(
-        "server", server_params([services_set(f) for f in frameworks()]), indirect=True
-    ),
+    NEEDS_SERVICES,
+    pytest.mark.parametrize("server", SERVICE_PARAMS, indirect=True),
 ]
 
 ROUNDS = 5
