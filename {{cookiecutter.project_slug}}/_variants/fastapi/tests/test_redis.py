@@ -8,8 +8,8 @@ import pytest
 
 from app.core.domain import Role
 from app.main import create_app
-from tests.conftest import MakeSettings
 from app.repositories.users import SqlUserRepository
+from tests.conftest import MakeSettings
 from tests.helpers import (
     PASSWORD,
     add_user,

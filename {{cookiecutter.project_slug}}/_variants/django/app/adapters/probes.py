@@ -4,7 +4,6 @@ ping: app/cache.)"""
 import structlog
 from django.db import connection
 
-
 logger = structlog.get_logger(__name__)
 
 
