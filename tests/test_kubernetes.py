@@ -37,6 +37,7 @@ from tests.kubernetes import (
 )
 from tests.matrix import accepted, combination_id
 
+DOCKERFILE = Path("Dockerfile")
 # The newest release whose schemas kubernetes-validate ships (it needs no network).
 KUBERNETES_VERSION = "1.37.0"
 # PostgreSQL's defaults: max_connections, of which superuser_reserved_connections are
@@ -64,8 +65,8 @@ BASE_KINDS = {
     "NetworkPolicy",
 }
 
-# One worker of the test run takes them all, so each combination is baked and assembled
-# once, and checkov runs once per distinct content.
+# One worker of the test run takes them all: each combination is baked once, and
+# assembled and read by checkov once per distinct content.
 PARAMS = [
     pytest.param(answers, id=combination_id(answers), marks=pytest.mark.xdist_group("kubernetes"))
     for answers in accepted()
@@ -86,6 +87,19 @@ class Assembled:
         self.base = self._assemble(kubectl, BASE, "base.yaml")
         self.production = self._assemble(kubectl, PRODUCTION, "production.yaml")
 
+    def checkov_problems(self) -> str:
+        """What checkov says of the assembled manifests and the Dockerfile, which the
+        frameworks may share."""
+        files = [
+            self.output / "base.yaml",
+            self.output / "production.yaml",
+            self.project / DOCKERFILE,
+        ]
+        digest = hashlib.sha256(b"\0".join(path.read_bytes() for path in files)).hexdigest()
+        if digest not in _checkov_reports:
+            _checkov_reports[digest] = checkov_problems(files)
+        return _checkov_reports[digest]
+
     def _assemble(self, kubectl: str, folder: Path, name: str) -> list[dict[str, Any]]:
         result = run([kubectl, "kustomize", str(folder)], cwd=self.project, timeout=120)
         assert result.returncode == 0, output_of(result)
@@ -93,7 +107,12 @@ class Assembled:
         return [resource for resource in yaml.safe_load_all(result.stdout) if resource]
 
 
+# By the digest of what these tests read, as baked: combinations that differ only
+# elsewhere (their CI files) share one.
 _assembled: dict[str, Assembled] = {}
+_digests: dict[str, tuple[Path, str]] = {}
+# What checkov said of each distinct set of files, by their digest.
+_checkov_reports: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +123,26 @@ def assembled(tmp_path_factory: pytest.TempPathFactory):
 
     def get(answers: dict[str, str]) -> Assembled:
         key = combination_id(answers)
-        if key not in _assembled:
-            root = tmp_path_factory.mktemp("kubernetes")
-            _assembled[key] = Assembled(bake(answers, root / "baked"), kubectl)
-        return _assembled[key]
+        if key not in _digests:
+            project = bake(answers, tmp_path_factory.mktemp("kubernetes") / "baked")
+            _digests[key] = project, read_content(project)
+        project, digest = _digests[key]
+        if digest not in _assembled:
+            _assembled[digest] = Assembled(project, kubectl)
+        return _assembled[digest]
 
     return get
+
+
+def read_content(project: Path) -> str:
+    """A digest of every file these tests read: the manifests and their guide, the
+    Dockerfile and the code."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        name = path.relative_to(project)
+        if path.is_file() and (name.parts[0] in ("deploy", "docs", "app") or name == DOCKERFILE):
+            digest.update(f"{name}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @pytest.mark.parametrize("answers", PARAMS)
@@ -130,22 +163,10 @@ def test_the_base_and_the_overlay_assemble_into_valid_resources(answers, assembl
                 ) from None
 
 
-# What checkov said of each distinct bundle of files, by their hash.
-_checkov_reports: dict[str, str] = {}
-
-
 @pytest.mark.parametrize("answers", PARAMS)
 def test_checkov_finds_nothing_and_every_skip_says_why(answers, assembled) -> None:
-    deployment = assembled(answers)
-    files = [
-        deployment.output / "base.yaml",
-        deployment.output / "production.yaml",
-        deployment.project / "Dockerfile",
-    ]
-    digest = hashlib.sha256(b"\0".join(path.read_bytes() for path in files)).hexdigest()
-    if digest not in _checkov_reports:
-        _checkov_reports[digest] = checkov_problems(files)
-    assert not _checkov_reports[digest], _checkov_reports[digest]
+    problems = assembled(answers).checkov_problems()
+    assert not problems, problems
 
 
 def checkov_problems(files: list[Path]) -> str:
