@@ -35,7 +35,7 @@ from tests.kubernetes import (
     pause_seconds,
     settings_variables,
 )
-from tests.matrix import accepted, combination_id
+from tests.matrix import TEMPLATE, accepted, combination_id
 
 DOCKERFILE = Path("Dockerfile")
 # The newest release whose schemas kubernetes-validate ships (it needs no network).
@@ -235,6 +235,9 @@ def test_probes_and_port_are_those_the_service_serves(answers, assembled) -> Non
     probes = {name: web[name]["httpGet"] for name in ("startupProbe", "livenessProbe")}
     assert all(probe == {"path": LIVENESS_PATH, "port": "http"} for probe in probes.values())
     assert web["readinessProbe"]["httpGet"] == {"path": READINESS_PATH, "port": "http"}
+    contract = (TEMPLATE / "docs" / "contract.md").read_text()
+    for path in (LIVENESS_PATH, READINESS_PATH):
+        assert f"| GET | `{path}` | anyone |" in contract, f"{path} is not the contract's"
     assert only(resources, "Service")["spec"]["ports"][0]["targetPort"] == "http"
     policy = only(resources, "NetworkPolicy")["spec"]
     assert policy["policyTypes"] == ["Ingress"]
