@@ -24,6 +24,9 @@ MANIFEST = {
     "use_docker": {
         "y": ["Dockerfile", ".dockerignore", "compose.yaml"],
     },
+    "use_kubernetes": {
+        "y": ["deploy", "docs/deployment.md"],
+    },
     "ci": {
         "github": [".github"],
         "gitlab": [".gitlab-ci.yml", "renovate.json"],

@@ -23,6 +23,20 @@ UNSUPPORTED = (
         "use_docker=y needs database=postgresql: the compose file runs PostgreSQL, "
         "and a SQLite file inside a container is lost with it.",
     ),
+    (
+        {"use_kubernetes": "y", "use_docker": "n"},
+        "use_kubernetes=y needs use_docker=y: the manifests run the image the Dockerfile builds.",
+    ),
+    (
+        {"use_kubernetes": "y", "database": "sqlite"},
+        "use_kubernetes=y needs database=postgresql: replicas on several machines share one "
+        "database, which a SQLite file cannot be.",
+    ),
+    (
+        {"use_kubernetes": "y", "use_redis": "n"},
+        "use_kubernetes=y needs use_redis=y: without Redis each replica would keep its own "
+        "rate limits and cache.",
+    ),
 )
 
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from tests.baking import bake, output_of, run
+from tests.kubernetes import REQUIRED_IN_PRODUCTION, settings_variables
 from tests.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}")
@@ -76,6 +77,14 @@ def test_every_combination_bakes_clean(answers: dict[str, str], bakes, tmp_path:
     assert re.search(r"^JWT_SECRET=\S{40,}$", env_file, re.MULTILINE)
     assert ".env" in (project / ".gitignore").read_text().splitlines()
 
+    if answers["use_kubernetes"] == "y":
+        # Beside the manifests and their guide, only the README's pointer to them differs
+        # from the same answers without Kubernetes, whose test lints the rest: the
+        # manifests have tests/test_kubernetes.py.
+        twin = bakes({**answers, "use_kubernetes": "n"})
+        assert differing_files(project, twin) - KUBERNETES_FILES == {"README.md", ".env"}
+        return
+
     for command in (
         ["ruff", "check", "--no-cache", "."],
         ["ruff", "format", "--check", "--no-cache", "."],
@@ -92,16 +101,40 @@ def test_every_combination_bakes_clean(answers: dict[str, str], bakes, tmp_path:
         assert result.returncode == 0, output_of(result)
 
 
-@pytest.mark.parametrize("answers", accepted(), ids=combination_id)
+def differing_files(project: Path, other: Path) -> set[str]:
+    """The files one of the two projects lacks, or holds otherwise."""
+    ours, theirs = template_files(project), template_files(other)
+    same = {
+        name
+        for name in ours & theirs
+        if (project / name).read_bytes() == (other / name).read_bytes()
+    }
+    return (ours | theirs) - same
+
+
+# The files use_kubernetes=y adds, from the manifest.
+KUBERNETES_FILES = {
+    name
+    for name in template_files(PROJECT_TEMPLATE)
+    for path in manifest()["use_kubernetes"]["y"]
+    if name == path or name.startswith(path + "/")
+}
+
+
+# The same answers with use_kubernetes=y have these very files (the test above checks it).
+@pytest.mark.parametrize(
+    "answers", [a for a in accepted() if a["use_kubernetes"] == "n"], ids=combination_id
+)
 def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> None:
     project = bakes(answers)
     if answers["use_docker"] == "y":
         result = run(["hadolint", "Dockerfile"], cwd=project)
         assert result.returncode == 0, output_of(result)
         check_schema(project, "vendor.compose-spec", "compose.yaml")
-        services = set(yaml.safe_load((project / "compose.yaml").read_text())["services"])
-        assert {"app", "migrate", "db"} <= services
+        services = yaml.safe_load((project / "compose.yaml").read_text())["services"]
+        assert {"app", "migrate", "db"} <= set(services)
         assert ("redis" in services) == (answers["use_redis"] == "y")
+        check_compose_services(project, services, answers["use_redis"] == "y")
     if answers["ci"] == "github":
         workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
         assert workflows
@@ -114,6 +147,23 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
     if answers["ci"] == "gitlab":
         check_schema(project, "vendor.gitlab-ci", ".gitlab-ci.yml")
         check_schema(project, "vendor.renovate", "renovate.json")
+
+
+def check_compose_services(project: Path, services: dict, with_redis: bool) -> None:
+    """Every service is health-checked (a one-off command is waited for until it exits
+    instead), and waited for healthy; the service's variables are ones its settings read."""
+    one_off = {name for name, s in services.items() if s["healthcheck"] == {"disable": True}}
+    assert one_off == {"migrate"}
+    for service in services.values():
+        for name, dependency in service.get("depends_on", {}).items():
+            awaited = "service_completed_successfully" if name in one_off else "service_healthy"
+            assert dependency["condition"] == awaited, (name, dependency)
+    wanted = REQUIRED_IN_PRODUCTION if with_redis else REQUIRED_IN_PRODUCTION - {"REDIS_URL"}
+    for name in ("app", "migrate"):
+        given = set(services[name]["environment"])
+        assert given <= settings_variables(project), sorted(given - settings_variables(project))
+        assert given >= wanted, sorted(wanted - given)
+        assert services[name]["environment"]["ENVIRONMENT"] == "production"
 
 
 def check_schema(project: Path, schema: str, file: str) -> None:

@@ -1,6 +1,6 @@
 """Faults a test controls: a Redis server of its own to kill and restart, a TCP proxy
-to cut a server off from PostgreSQL, and a steady stream of requests to watch through it.
-Everything listens on loopback only."""
+to cut a server off from PostgreSQL, a round-robin proxy in front of replicas, and a steady
+stream of requests to watch through them. Everything listens on loopback only."""
 
 import contextlib
 import shutil
@@ -19,6 +19,8 @@ from tests.contract.servers import free_port
 CONNECT_SECONDS = 5.0
 POLL_SECONDS = 0.1
 REDIS_START_SECONDS = 20.0
+# How long a relayed connection may outlive its client's side.
+RELAY_SECONDS = 60.0
 
 
 class TcpProxy:
@@ -106,6 +108,114 @@ class TcpProxy:
         close(target)
 
 
+class RoundRobinProxy:
+    """A Service in front of replicas: each new connection to its free loopback port goes
+    to the next backend in the rotation (a port on 127.0.0.1), as a Kubernetes Service
+    spreads connections over its ready pods. `add` and `remove` change the rotation; a
+    connection already open stays with its backend until it closes, as in Kubernetes."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._rotation: list[int] = []
+        self._turn = 0
+        self._open: dict[int, int] = {}
+        self.routed: dict[int, int] = {}
+        self.unrouted = 0
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener.settimeout(POLL_SECONDS)
+        self._accepting = threading.Event()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._connections: set[socket.socket] = set()
+
+    def __enter__(self) -> "RoundRobinProxy":
+        self._accepting.set()
+        self._acceptor.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._accepting.clear()
+        self._acceptor.join()
+        self._listener.close()
+        with self._lock:
+            connections, self._connections = self._connections, set()
+        for connection in connections:
+            close(connection)
+
+    def add(self, port: int) -> None:
+        with self._lock:
+            self._rotation.append(port)
+
+    def remove(self, port: int) -> None:
+        with self._lock:
+            self._rotation.remove(port)
+
+    def open_connections(self, port: int) -> int:
+        with self._lock:
+            return self._open.get(port, 0)
+
+    def _next_backend(self) -> int | None:
+        with self._lock:
+            if not self._rotation:
+                return None
+            self._turn = (self._turn + 1) % len(self._rotation)
+            port = self._rotation[self._turn]
+            self._open[port] = self._open.get(port, 0) + 1
+            self.routed[port] = self.routed.get(port, 0) + 1
+            return port
+
+    def _accept(self) -> None:
+        while self._accepting.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            client.settimeout(None)
+            port = self._next_backend()
+            if port is None:
+                with self._lock:
+                    self.unrouted += 1
+                close(client)
+                continue
+            threading.Thread(target=self._relay, args=(client, port), daemon=True).start()
+
+    def _relay(self, client: socket.socket, port: int) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", port), timeout=CONNECT_SECONDS)
+        except OSError:
+            # The client sees its connection closed unanswered: a failed request.
+            close(client)
+            self._closed(port)
+            return
+        upstream.settimeout(None)
+        with self._lock:
+            self._connections |= {client, upstream}
+        answers = threading.Thread(target=forward, args=(upstream, client), daemon=True)
+        answers.start()
+        forward(client, upstream)
+        answers.join(RELAY_SECONDS)
+        with self._lock:
+            self._connections -= {client, upstream}
+        close(client)
+        close(upstream)
+        self._closed(port)
+
+    def _closed(self, port: int) -> None:
+        with self._lock:
+            self._open[port] -= 1
+
+
+def forward(source: socket.socket, target: socket.socket) -> None:
+    """Bytes from source to target until source ends, then end target's side too."""
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
 def close(connection: socket.socket) -> None:
     # shutdown wakes a thread blocked in recv on it, which close alone does not.
     with contextlib.suppress(OSError):
@@ -191,11 +301,19 @@ Request = Callable[[httpx.Client], httpx.Response]
 
 class SteadyLoad:
     """A few threads sending `requests` in turn until stopped; every answer (or the
-    failure to get one) is kept as (seconds since start, status or error text)."""
+    failure to get one) is kept as (seconds since start, status or error text). A status
+    other than 200 (or those given as `expected`) is a failure."""
 
-    def __init__(self, base_url: str, requests: list[Request], threads: int = 3) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        requests: list[Request],
+        threads: int = 3,
+        expected: frozenset[int] = frozenset({200}),
+    ) -> None:
         self._base_url = base_url
         self._requests = requests
+        self._expected = expected
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._started = time.monotonic()
@@ -226,7 +344,7 @@ class SteadyLoad:
                 try:
                     response = send(client)
                     outcome = response.status_code
-                    if response.status_code != 200:
+                    if response.status_code not in self._expected:
                         outcome = describe(response)
                 except (httpx.HTTPError, AssertionError) as exc:
                     outcome = f"{type(exc).__name__}: {exc}"
@@ -235,7 +353,11 @@ class SteadyLoad:
 
     def failures(self) -> list[str]:
         with self._lock:
-            return [f"at {at:.2f} s: {outcome}" for at, outcome in self.outcomes if outcome != 200]
+            return [
+                f"at {at:.2f} s: {outcome}"
+                for at, outcome in self.outcomes
+                if outcome not in self._expected
+            ]
 
     def count(self) -> int:
         with self._lock:
