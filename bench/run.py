@@ -318,6 +318,9 @@ def benchmark_set(
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
+        # The sets share one Redis but each makes its database anew: entries cached by the
+        # previous set would name its rows.
+        subprocess.run(["redis-cli", "-u", redis_url, "FLUSHALL"], check=True, capture_output=True)
     live: LiveServer = start_server(
         name=dependency_set.id, baked=baked, workdir=root / "served", env=env
     )
