@@ -21,8 +21,8 @@ SETS = dependency_sets()
 
 def backend_of(dependency_set: DependencySet) -> str:
     """The set's own services when the machine offers them, else SQLite. Every set of a
-    framework bakes the same code, `.env` and installed packages (the dev extras bring
-    psycopg and redis to each), so a set's suite on SQLite would repeat the leanest set's."""
+    framework bakes the same code and `.env`, and their packages differ only by the drivers
+    of those services, so a set's suite on SQLite would repeat the leanest set's run."""
     wants_postgres = dependency_set.database == "postgresql"
     if (wants_postgres and os.environ.get("TEST_DATABASE_URL")) or (
         not wants_postgres and dependency_set.use_redis == "y" and os.environ.get("TEST_REDIS_URL")
@@ -38,8 +38,8 @@ CASES = [
     for s in SETS
 ]
 
-# Each framework's set with the most dependencies: the one whose project is type-checked
-# (the same code and packages in every set of a framework).
+# Each framework's set with the most dependencies: the one whose project is type-checked,
+# as every set bakes the same code and this one installs every driver it imports.
 FULLEST = [s for s in SETS if (s.database, s.use_redis) == ("postgresql", "y")]
 LEANEST = [s for s in SETS if (s.database, s.use_redis) == ("sqlite", "n")]
 
