@@ -28,6 +28,8 @@ PASSWORD = "correct horse battery"
 USER_KEYS = {"id", "email", "name", "role", "created_at", "updated_at"}
 TOKEN_PAIR_KEYS = {"access_token", "refresh_token", "token_type", "expires_in"}
 ACCESS_TTL_SECONDS = 900
+# app/core/errors.py's message for a taken e-mail, the same in every framework.
+EMAIL_TAKEN = "E-mail address is already registered"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # decisions.md: timestamps are written 2026-01-31T12:00:00.123456Z
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.contract.helpers import (
+    EMAIL_TAKEN,
     PASSWORD,
     USERS,
     Api,
@@ -56,8 +57,8 @@ def test_email_is_stored_lower_cased_and_name_trimmed(api: Api) -> None:
 def test_email_taken_in_any_case_is_409(api: Api) -> None:
     email = unique_email("dup")
     assert_status(api.sign_up(email), 201)
-    assert_error(api.sign_up(email), 409, "conflict")
-    assert_error(api.sign_up(email.upper()), 409, "conflict")
+    assert assert_error(api.sign_up(email), 409, "conflict")["message"] == EMAIL_TAKEN
+    assert assert_error(api.sign_up(email.upper()), 409, "conflict")["message"] == EMAIL_TAKEN
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import pytest
 
 from tests.contract.conftest import EVERY_BACKEND
 from tests.contract.helpers import (
+    EMAIL_TAKEN,
     ME,
     PASSWORD,
     REFRESH,
@@ -122,7 +123,7 @@ def test_patch_to_a_taken_email_is_409(api: Api) -> None:
     response = api.client.patch(
         api.user_path(account.id), json={"email": other.email.upper()}, headers=account.auth
     )
-    assert_error(response, 409, "conflict")
+    assert assert_error(response, 409, "conflict")["message"] == EMAIL_TAKEN
 
 
 def test_patch_to_own_email_is_fine(api: Api) -> None:

@@ -7,6 +7,9 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+# Ids are BIGINT: one outside 1..ID_MAX names no row, so no route matches it (a 404).
+ID_MAX = 2**63 - 1
+
 
 class Role(StrEnum):
     USER = "user"

@@ -124,6 +124,7 @@ BY_STATUS: Mapping[int, type[AppError]] = {
 INVALID_CREDENTIALS = "Invalid e-mail or password"
 INVALID_TOKEN = "Invalid or expired token"
 INVALID_REFRESH_TOKEN = "Invalid or expired refresh token"
+EMAIL_TAKEN = "E-mail address is already registered"
 
 
 def error_for_status(status: int) -> AppError:

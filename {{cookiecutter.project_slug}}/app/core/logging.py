@@ -2,8 +2,20 @@
 
 import logging
 import sys
+from enum import StrEnum
 
 import structlog
+
+
+class LogEvent(StrEnum):
+    """What every framework logs when something it depends on fails, under one name each,
+    so that one alert or one query finds it whichever framework logged it."""
+
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    CACHE_UNAVAILABLE = "cache_unavailable"
+    RATE_LIMIT_UNAVAILABLE = "rate_limit_unavailable"
+    UNHANDLED_EXCEPTION = "unhandled_exception"
+
 
 SECRET_FIELDS = frozenset({"password", "token", "access_token", "refresh_token", "authorization"})
 

@@ -12,7 +12,13 @@ NAME_MAX = 100
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 EMAIL_MAX = 254
+# normalize_name's rule exactly, for the OpenAPI documents: no control character, and
+# something besides white space.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$"
 WRITABLE_FIELDS = ("email", "name", "password", "role")
+# PostgreSQL text cannot hold NUL (psycopg refuses to send one), so no stored value holds
+# one: a login e-mail or a search that does matches no one.
+NUL = "\x00"
 # E-mail syntax has no exact pattern. The OpenAPI documents give this plain subset of what
 # normalize_email accepts, so that any address a client builds from them is accepted.
 EMAIL_PATTERN = (

@@ -14,10 +14,10 @@ from rest_framework.request import Request
 
 from app.adapters.hashing import DjangoHasher
 from app.cache import CacheBackend, connect_cache
+from app.cache.counters import RateLimiter
 from app.core.domain import utc_now
 from app.core.security import TokenCodec
 from app.core.settings import Settings, get_settings
-from app.ratelimit import RateLimiter, counters_for
 from app.repositories.refresh_tokens import DjangoRefreshTokenRepository
 from app.repositories.users import DjangoUserRepository
 from app.services.auth import AuthService
@@ -44,18 +44,19 @@ class Services:
 @lru_cache(maxsize=1)
 def components() -> Components:
     settings = get_settings()
+    cache = connect_cache(settings.redis_url)
     return Components(
         settings=settings,
         users=DjangoUserRepository(),
         refresh_tokens=DjangoRefreshTokenRepository(),
-        cache=connect_cache(settings.redis_url),
+        cache=cache,
         hasher=DjangoHasher(),
         codec=TokenCodec(
             secret=settings.secret_key(),
             issuer=settings.jwt_issuer,
             access_ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        limiter=RateLimiter(counters_for(settings.redis_url)),
+        limiter=RateLimiter(cache.rate_limit_counters()),
     )
 
 

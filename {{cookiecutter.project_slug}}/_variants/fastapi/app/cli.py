@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from uvicorn.supervisors import Multiprocess
 
+from app.adapters.hashing import ThreadedHasher
 from app.cache import connect_cache
 from app.core.domain import Principal, Role
 from app.core.errors import Conflict, Unavailable
@@ -74,7 +75,7 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
             users = UserService(
                 SqlUserRepository(session),
                 cache,
-                PasswordHasher(settings.password_hash_profile),
+                ThreadedHasher(PasswordHasher(settings.password_hash_profile)),
                 settings.cache_ttl_seconds,
             )
             await users.register(

@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: the request context wraps the rest, CORS headers reach
     # even a 429, and every request is counted before its body is looked at.
     app.add_middleware(BodyGuardMiddleware, router=app.router)
-    app.add_middleware(RateLimitMiddleware, limits=resources.rate_limits, codec=resources.codec)
+    app.add_middleware(
+        RateLimitMiddleware, limiter=resources.limiter, settings=settings, codec=resources.codec
+    )
     app.add_middleware(
         StrictCORSMiddleware,
         allow_origins=settings.cors_origins,

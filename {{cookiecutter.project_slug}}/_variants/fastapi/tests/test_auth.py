@@ -241,19 +241,17 @@ async def test_a_login_whose_password_changes_before_its_family_is_stored_is_ref
     family (and, for an outdated hash, its upgrade): no family of the old password is born."""
     hasher = resources_of(app).hasher
     outdated = argon2.PasswordHasher(memory_cost=16, time_cost=2, parallelism=1)
+    password_hash = outdated.hash(PASSWORD) if hash_is_outdated else await hasher.hash(PASSWORD)
     async with resources_of(app).sessionmaker() as session:
         user = await SqlUserRepository(session).add(
-            email="me@example.com",
-            name="Me",
-            role=Role.USER,
-            password_hash=(outdated if hash_is_outdated else hasher).hash(PASSWORD),
+            email="me@example.com", name="Me", role=Role.USER, password_hash=password_hash
         )
     read_credentials = SqlUserRepository.get_credentials
 
     async def read_then_change_password(self: SqlUserRepository, email: str) -> Credentials | None:
         credentials = await read_credentials(self, email)
         async with resources_of(app).sessionmaker() as other:
-            new_hash = hasher.hash("another long password")
+            new_hash = await hasher.hash("another long password")
             await SqlUserRepository(other).update(user.id, {"password_hash": new_hash})
         return credentials
 

@@ -40,7 +40,7 @@ async def test_with_redis_down_reads_succeed_and_writes_are_refused_whole(
                 email="me@example.com",
                 name="Before",
                 role=Role.USER,
-                password_hash=resources.hasher.hash(PASSWORD),
+                password_hash=await resources.hasher.hash(PASSWORD),
             )
         headers = bearer(await login(client, "me@example.com"))
         me = await client.get("/api/v1/users/me", headers=headers)

@@ -90,10 +90,8 @@ def create_admin(email: str, name: str) -> None:
             user = service.register(
                 email=email, name=name, password=password, role=Role.ADMIN, actor=OPERATOR
             )
-    except Conflict:
-        fail(f"{email} is already registered")
-    except Unavailable as exc:
-        fail(exc.message)
+    except (Conflict, Unavailable) as exc:
+        fail(f"{email}: {exc.message}")
     finally:
         cache.close()
         engine.dispose()

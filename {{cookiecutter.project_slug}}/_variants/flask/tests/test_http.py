@@ -73,7 +73,7 @@ class TestErrors:
         }
         assert "secret internals" not in response.get_data(as_text=True)
         logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-        failure = next(entry for entry in logged if entry.get("exception"))
+        failure = next(entry for entry in logged if entry["event"] == "unhandled_exception")
         assert failure["request_id"] == "req-500" and "secret internals" in failure["exception"]
 
 

@@ -1,6 +1,8 @@
 """The services and repositories against the real database, with a clock the test moves."""
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -101,6 +103,33 @@ def test_a_token_is_rotated_once_and_revoked_by_family(session: Session) -> None
     revoked = tokens.get("second")
     assert revoked is not None
     assert revoked.revoked_at is not None
+
+
+def test_a_token_is_spent_once_even_when_raced(session: Session, database_url: str) -> None:
+    """Rotations of one token, each in a thread and a session of its own, released at once
+    by a barrier: one spends it, the others find it spent and store nothing."""
+    users = SqlUserRepository(session)
+    user_id = users.add(email="a@example.com", name="A", role=Role.USER, password_hash="h").id
+    assert SqlRefreshTokenRepository(session).add(token(user_id, "first"), "h") is True
+    racers = 8
+    barrier = threading.Barrier(racers)
+    engine = create_database_engine(database_url)
+
+    def rotate(racer: int) -> bool:
+        with session_factory(engine)() as own:
+            tokens = SqlRefreshTokenRepository(own)
+            barrier.wait()
+            return tokens.rotate("first", token(user_id, f"next-{racer}"), datetime.now(UTC))
+
+    with ThreadPoolExecutor(racers) as pool:
+        spent = list(pool.map(rotate, range(racers)))
+    engine.dispose()
+
+    assert spent.count(True) == 1
+    stored = session.scalar(
+        select(func.count()).select_from(RefreshTokenRow).where(RefreshTokenRow.user_id == user_id)
+    )
+    assert stored == 2
 
 
 def test_no_token_is_stored_once_the_password_changed_or_the_user_went(session: Session) -> None:

@@ -1,3 +1,5 @@
+# Generated from _variants/fastapi/tests/test_cache_adapters.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """The cache adapters' coherence rules (app/core/cache_coherence.py), in memory and in Redis:
 what a reader may store while writes come and go, and what an unreachable Redis does."""
 
@@ -106,6 +108,7 @@ def test_an_unreachable_redis_misses_drops_fills_and_refuses_writes(
     cache.end_write([SCOPE])
     version = cache.version(cache_keys.USERS_LIST)
     answers = cache.ping()
+    cache.close()
 
     assert looked == (None, UNREACHABLE_VERSION)
     assert (version, answers) == (UNREACHABLE_VERSION, False)

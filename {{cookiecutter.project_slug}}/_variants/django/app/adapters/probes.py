@@ -4,6 +4,8 @@ ping: app/cache.)"""
 import structlog
 from django.db import connection
 
+from app.core.logging import LogEvent
+
 logger = structlog.get_logger(__name__)
 
 
@@ -12,7 +14,7 @@ def database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:
-        logger.warning("database_unavailable", error=type(exc).__name__)
+        logger.warning(LogEvent.DATABASE_UNAVAILABLE, error=type(exc).__name__)
         connection.close()
         return False
     return True

@@ -1,6 +1,6 @@
 """Path converters: an id that is not a positive 64-bit integer matches no route (404)."""
 
-MAX_ID = 2**63 - 1
+from app.core.domain import ID_MAX
 
 
 class PositiveIdConverter:
@@ -8,7 +8,7 @@ class PositiveIdConverter:
 
     def to_python(self, value: str) -> int:
         number = int(value)
-        if not 1 <= number <= MAX_ID:
+        if not 1 <= number <= ID_MAX:
             raise ValueError(value)
         return number
 

@@ -25,6 +25,7 @@ from app.core.errors import (
     error_body,
     error_for_status,
 )
+from app.core.logging import LogEvent
 
 logger = structlog.get_logger(__name__)
 
@@ -97,7 +98,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
     """DRF's EXCEPTION_HANDLER. Anything unexpected is left to ErrorMiddleware (a logged 500)."""
     error = as_app_error(exc)
     if error is None and isinstance(exc, DATABASE_UNAVAILABLE):
-        logger.warning("database_unavailable", error=type(exc).__name__)
+        logger.warning(LogEvent.DATABASE_UNAVAILABLE, error=type(exc).__name__)
         error = Unavailable()
     if error is None:
         return None

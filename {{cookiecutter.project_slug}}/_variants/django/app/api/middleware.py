@@ -20,6 +20,7 @@ from app.core.errors import (
     UnsupportedMediaType,
 )
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
+from app.core.logging import LogEvent
 from app.core.request_id import HEADER as REQUEST_ID_HEADER
 from app.core.settings import get_settings
 from app.wiring import components
@@ -158,7 +159,10 @@ class ErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
         error_logger.error(
-            "unhandled_exception", method=request.method, path=request.path, exc_info=exception
+            LogEvent.UNHANDLED_EXCEPTION,
+            method=request.method,
+            path=request.path,
+            exc_info=exception,
         )
         response = json_error(InternalError())
         # Logged above with its request id; Django need not log it again.

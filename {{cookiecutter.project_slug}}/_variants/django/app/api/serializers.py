@@ -16,6 +16,7 @@ from app.core.validation import (
     EMAIL_MAX,
     EMAIL_PATTERN,
     NAME_MAX,
+    NAME_PATTERN,
     PASSWORD_MAX,
     PASSWORD_MIN,
     check_password,
@@ -60,15 +61,8 @@ class EmailField(StringField):
         super().__init__(allow_blank=False, **kwargs)
 
 
-# 1-100 characters once trimmed, none of them a control character, at least one of them
-# neither a space nor a control character.
 @extend_schema_field(
-    {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": NAME_MAX,
-        "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$",
-    }
+    {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": NAME_PATTERN}
 )
 class NameField(StringField):
     def __init__(self, **kwargs: Any) -> None:

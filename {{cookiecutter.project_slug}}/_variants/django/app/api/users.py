@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from app.api import schema
 from app.api.authentication import optional_principal, principal
-from app.api.converters import MAX_ID
 from app.api.serializers import (
     ListQuerySerializer,
     UserCreateSerializer,
@@ -19,7 +18,7 @@ from app.api.serializers import (
     UserReplaceSerializer,
 )
 from app.api.views import ApiView, validated_body, validated_query
-from app.core.domain import User
+from app.core.domain import ID_MAX, User
 from app.core.http import API_PREFIX
 from app.core.listing import ListQuery
 from app.wiring import request_services
@@ -27,7 +26,7 @@ from app.wiring import request_services
 TAGS = ["users"]
 USER_ID = OpenApiParameter(
     "user_id",
-    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    {"type": "integer", "minimum": 1, "maximum": ID_MAX},
     OpenApiParameter.PATH,
     description="Any other value in this place is a 404.",
 )

@@ -1,11 +1,6 @@
-"""Refresh tokens in the database, stored by hash, spent once, revoked by family.
-
-Every write holds the user's row first (`hold_user`) and commits what it does as one
-transaction. PostgreSQL's READ COMMITTED gives each statement a snapshot taken when it
-starts, so a revocation that ran beside a rotation still in flight would miss the successor
-the rotation was about to insert; holding the row makes the revocation start after the
-rotation committed (or the rotation after the revocation, and find its token revoked).
-"""
+"""Refresh tokens in the database: stored by hash, spent once, revoked by family. Every
+write holds the user's row first (`hold_user`, as the port asks) and commits what it does
+as one transaction."""
 
 from datetime import datetime
 

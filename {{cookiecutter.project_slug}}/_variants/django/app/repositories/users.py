@@ -9,15 +9,13 @@ from django.db.models.functions import Lower
 
 from app.authn.models import RefreshToken as RefreshTokenModel
 from app.core.domain import Credentials, Page, Role, User, utc_now
-from app.core.errors import Conflict
+from app.core.errors import EMAIL_TAKEN, Conflict
 from app.core.listing import ListQuery
+from app.core.validation import NUL
 from app.users.models import User as UserModel
 
-EMAIL_TAKEN = "A user with this e-mail already exists"
 # Port field -> model field: the model keeps Django's name for the hash.
 COLUMNS = {"email": "email", "name": "name", "role": "role", "password_hash": "password"}
-# PostgreSQL text cannot hold NUL (psycopg refuses to send one), so no stored value contains one.
-NUL = "\x00"
 
 
 class DjangoUserRepository:

@@ -22,6 +22,7 @@ from app.core.errors import (
     error_body,
     error_for_status,
 )
+from app.core.logging import LogEvent
 from app.core.request_id import request_id_from
 
 logger = structlog.get_logger(__name__)
@@ -88,7 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        logger.warning("database_unavailable", error=type(exc).__name__)
+        logger.warning(LogEvent.DATABASE_UNAVAILABLE, error=type(exc).__name__)
         return error_response(Unavailable(), request.scope)
 
     for error_class in DATABASE_UNAVAILABLE:

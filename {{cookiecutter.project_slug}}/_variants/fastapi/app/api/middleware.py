@@ -12,6 +12,7 @@ from app.api.errors import STATE_REQUEST_ID, error_response
 from app.core import request_id
 from app.core.errors import InternalError, PayloadTooLarge, UnsupportedMediaType
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
+from app.core.logging import LogEvent
 
 logger = structlog.get_logger(__name__)
 
@@ -50,7 +51,9 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_headers)
             except Exception:
-                logger.exception("unhandled_exception", method=scope["method"], path=scope["path"])
+                logger.exception(
+                    LogEvent.UNHANDLED_EXCEPTION, method=scope["method"], path=scope["path"]
+                )
                 if not response_started:
                     response = error_response(InternalError(), scope)
                     await response(scope, receive, send_with_headers)

@@ -7,8 +7,10 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.api.rate_limit import RateLimits
+from app.adapters.hashing import ThreadedHasher
 from app.cache import CacheBackend, connect_cache
+from app.cache.counters import RateLimiter
+from app.core.logging import LogEvent
 from app.core.security import PasswordHasher, TokenCodec
 from app.core.settings import Settings
 from app.repositories.database import create_engine, create_sessionmaker
@@ -24,8 +26,8 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     cache: CacheBackend
-    rate_limits: RateLimits
-    hasher: PasswordHasher
+    limiter: RateLimiter
+    hasher: ThreadedHasher
     codec: TokenCodec
 
     @classmethod
@@ -38,8 +40,8 @@ class Resources:
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
             cache=cache,
-            rate_limits=RateLimits(cache.rate_limit_counters(), settings),
-            hasher=PasswordHasher(settings.password_hash_profile),
+            limiter=RateLimiter(cache.rate_limit_counters()),
+            hasher=ThreadedHasher(PasswordHasher(settings.password_hash_profile)),
             codec=TokenCodec(
                 secret=settings.secret_key(),
                 issuer=settings.jwt_issuer,
@@ -52,7 +54,7 @@ class Resources:
             async with asyncio.timeout(READINESS_TIMEOUT_SECONDS), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any failure at all means not ready
-            logger.warning("database_unavailable", error=type(exc).__name__)
+            logger.warning(LogEvent.DATABASE_UNAVAILABLE, error=type(exc).__name__)
             return False
         return True
 

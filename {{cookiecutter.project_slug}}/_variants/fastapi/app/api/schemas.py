@@ -18,6 +18,7 @@ from app.core.validation import (
     EMAIL_MAX,
     EMAIL_PATTERN,
     NAME_MAX,
+    NAME_PATTERN,
     PASSWORD_MAX,
     PASSWORD_MIN,
     check_password,
@@ -25,8 +26,7 @@ from app.core.validation import (
     normalize_name,
 )
 
-# What a client builds from these is accepted. The name's pattern is its rule exactly:
-# no control character, something besides white space.
+# What a client builds from these is accepted.
 EMAIL_SCHEMA = {
     "type": "string",
     "format": "email",
@@ -37,7 +37,7 @@ NAME_SCHEMA = {
     "type": "string",
     "minLength": 1,
     "maxLength": NAME_MAX,
-    "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$",
+    "pattern": NAME_PATTERN,
 }
 PASSWORD_SCHEMA = {"type": "string", "minLength": PASSWORD_MIN, "maxLength": PASSWORD_MAX}
 ROLE_SCHEMA = {"type": "string", "enum": [role.value for role in Role]}

@@ -1,5 +1,6 @@
 """A cache in this process's memory: right for one process, as `serve` runs without Redis."""
 
+import asyncio
 from collections.abc import Sequence
 
 from app.cache.counters import MemoryCounters
@@ -7,24 +8,31 @@ from app.core.cache_coherence import InProcessStore, Lookup, Scope
 
 
 class MemoryCache:
-    # One event loop runs every call to the end without a switch, so no lock is needed.
     def __init__(self) -> None:
         self._store = InProcessStore()
+        # One call at a time into the store, whose steps threads would interleave. Nothing
+        # inside awaits, so under an event loop no call ever waits for it.
+        self._lock = asyncio.Lock()
 
     async def lookup(self, key: str, scope: Scope) -> Lookup:
-        return self._store.lookup(key, scope)
+        async with self._lock:
+            return self._store.lookup(key, scope)
 
     async def version(self, scope: Scope) -> str:
-        return self._store.version(scope)
+        async with self._lock:
+            return self._store.version(scope)
 
     async def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None:
-        self._store.fill(key, value, ttl_seconds, scope, noted)
+        async with self._lock:
+            self._store.fill(key, value, ttl_seconds, scope, noted)
 
     async def begin_write(self, scopes: Sequence[Scope]) -> None:
-        self._store.begin_write(scopes)
+        async with self._lock:
+            self._store.begin_write(scopes)
 
     async def end_write(self, scopes: Sequence[Scope]) -> None:
-        self._store.end_write(scopes)
+        async with self._lock:
+            self._store.end_write(scopes)
 
     async def ping(self) -> bool:
         return True
@@ -33,4 +41,5 @@ class MemoryCache:
         return MemoryCounters()
 
     async def close(self) -> None:
-        self._store.clear()
+        async with self._lock:
+            self._store.clear()

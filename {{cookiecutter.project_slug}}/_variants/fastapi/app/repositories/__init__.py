@@ -1,1 +1,2 @@
-"""Data access: async SQLAlchemy repositories implementing the services' ports."""
+"""Data access through SQLAlchemy 2, implementing the services' ports: each write is its own
+committed transaction."""

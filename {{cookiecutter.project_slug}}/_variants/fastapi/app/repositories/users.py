@@ -8,13 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.domain import Credentials, Page, Role, User, utc_now
-from app.core.errors import Conflict
+from app.core.errors import EMAIL_TAKEN, Conflict
 from app.core.listing import LIKE_ESCAPE, ListQuery, like_pattern
+from app.core.validation import NUL
 from app.models import RefreshTokenRow, UserRow
-
-EMAIL_TAKEN = "E-mail address is already registered"
-# PostgreSQL text cannot hold NUL, so no stored value contains one.
-NUL = "\x00"
 
 
 class SqlUserRepository:

@@ -1,6 +1,5 @@
 """Authentication: login, refresh-token rotation with reuse detection, logout."""
 
-import asyncio
 from datetime import datetime, timedelta
 
 from app.core.domain import Principal, RefreshToken, TokenPair, User
@@ -32,14 +31,14 @@ class AuthService:
     async def login(self, email: str, password: str) -> TokenPair:
         credentials = await self._users.get_credentials(email)
         if credentials is None:
-            await asyncio.to_thread(self._hasher.verify_dummy, password)
+            await self._hasher.verify_dummy(password)
             raise Unauthorized(INVALID_CREDENTIALS)
-        verified = await asyncio.to_thread(self._hasher.verify, credentials.password_hash, password)
+        verified = await self._hasher.verify(credentials.password_hash, password)
         if not verified:
             raise Unauthorized(INVALID_CREDENTIALS)
         user, verified_hash = credentials.user, credentials.password_hash
         if self._hasher.needs_rehash(verified_hash):
-            new_hash = await asyncio.to_thread(self._hasher.hash, password)
+            new_hash = await self._hasher.hash(password)
             if not await self._users.upgrade_password_hash(user.id, verified_hash, new_hash):
                 raise Unauthorized(INVALID_CREDENTIALS)
             verified_hash = new_hash

@@ -1,6 +1,5 @@
 """Users: sign-up, reads through the cache, writes that invalidate it, and who may do what."""
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -33,7 +32,7 @@ class UserService:
     ) -> User:
         if role is not None and not (actor and actor.is_admin):
             raise Forbidden("Only an admin may set a role")
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        password_hash = await self._hasher.hash(password)
         return await self._coherently(
             (cache_keys.USERS_LIST,),
             lambda: self._users.add(
@@ -93,7 +92,7 @@ class UserService:
         values = dict(changes)
         if "password" in values:
             password = values.pop("password")
-            values["password_hash"] = await asyncio.to_thread(self._hasher.hash, password)
+            values["password_hash"] = await self._hasher.hash(password)
         self._found.pop(user_id, None)
         user = await self._coherently(
             self._scopes_of(user_id), lambda: self._users.update(user_id, values)

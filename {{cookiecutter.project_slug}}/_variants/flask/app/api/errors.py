@@ -2,9 +2,8 @@
 (404, 405, 413...), an unreachable database (503) and anything unexpected, which is
 logged with its stack trace."""
 
-import logging
-
-from flask import Flask, Response, jsonify
+import structlog
+from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -19,8 +18,9 @@ from app.core.errors import (
     error_body,
     error_for_status,
 )
+from app.core.logging import LogEvent
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger(__name__)
 
 # The database cannot be reached or used right now: a lost connection, a refused one, an
 # exhausted pool. The client may retry; the pool reconnects by itself once it can.
@@ -54,10 +54,12 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _database_unavailable(exc: Exception) -> Response:
-    logger.warning("database unavailable: %s", type(exc).__name__)
+    logger.warning(LogEvent.DATABASE_UNAVAILABLE, error=type(exc).__name__)
     return error_response(Unavailable())
 
 
 def _unexpected_error(exc: Exception) -> Response:
-    logger.exception("unhandled error", exc_info=exc)
+    logger.exception(
+        LogEvent.UNHANDLED_EXCEPTION, method=request.method, path=request.path, exc_info=exc
+    )
     return error_response(InternalError())

@@ -8,11 +8,10 @@ from typing import Any, TypeVar
 from werkzeug.routing import IntegerConverter
 
 from app.api.extensions import Blueprint
+from app.core.domain import ID_MAX
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-# Ids are BIGINT: anything not in 1..2**63-1 cannot name a row, so the route does not match.
-ID_MAX = 2**63 - 1
 ID_PARAMETER_SCHEMA = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 

@@ -13,6 +13,7 @@ from app.core.validation import (
     EMAIL_MAX,
     EMAIL_PATTERN,
     NAME_MAX,
+    NAME_PATTERN,
     PASSWORD_MAX,
     PASSWORD_MIN,
     check_password,
@@ -20,8 +21,6 @@ from app.core.validation import (
     normalize_name,
 )
 
-# The name rule exactly: no control character, and something besides white space.
-NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x20\x7f-\xa0][^\x00-\x1f\x7f-\x9f]*$"
 # A page beyond this is refused rather than sent to the database as an absurd OFFSET.
 PAGE_MAX = 2**31 - 1
 

@@ -8,10 +8,10 @@ from flask import Flask, current_app, g
 
 from app.api.extensions import db
 from app.cache import CacheBackend, connect_cache
+from app.cache.counters import RateLimiter
 from app.core.domain import utc_now
 from app.core.security import PasswordHasher, TokenCodec
 from app.core.settings import Settings
-from app.ratelimit import RateLimiter, counters_for
 from app.repositories.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.users import SqlUserRepository
 from app.services.auth import AuthService
@@ -32,16 +32,17 @@ class Components:
 
 
 def init_components(app: Flask, settings: Settings) -> Components:
+    cache = connect_cache(settings.redis_url)
     components = Components(
         settings=settings,
-        cache=connect_cache(settings.redis_url),
+        cache=cache,
         hasher=PasswordHasher(settings.password_hash_profile),
         codec=TokenCodec(
             secret=settings.secret_key(),
             issuer=settings.jwt_issuer,
             access_ttl_seconds=settings.access_token_ttl_seconds,
         ),
-        limiter=RateLimiter(counters_for(settings.redis_url)),
+        limiter=RateLimiter(cache.rate_limit_counters()),
         clock=utc_now,
     )
     app.extensions[KEY] = components

@@ -1,6 +1,7 @@
-"""Users in SQL. E-mails are unique case-insensitively (a unique index on lower(email))."""
+# Generated from _variants/fastapi/app/repositories/users.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
+"""Users in the database, as the domain's plain types."""
 
-import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,13 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.domain import Credentials, Page, Role, User, utc_now
-from app.core.errors import Conflict
+from app.core.errors import EMAIL_TAKEN, Conflict
 from app.core.listing import LIKE_ESCAPE, ListQuery, like_pattern
+from app.core.validation import NUL
 from app.models import RefreshTokenRow, UserRow
-
-EMAIL_TAKEN = "E-mail is already registered"
-# PostgreSQL text cannot hold NUL, so no stored value contains one.
-NUL = "\x00"
 
 
 class SqlUserRepository:
@@ -32,7 +30,9 @@ class SqlUserRepository:
         row = self._session.scalar(
             select(UserRow).where(func.lower(UserRow.email) == email.lower())
         )
-        return Credentials(user=row.to_domain(), password_hash=row.password_hash) if row else None
+        if row is None:
+            return None
+        return Credentials(user=row.to_domain(), password_hash=row.password_hash)
 
     def add(self, *, email: str, name: str, role: Role, password_hash: str) -> User:
         now = utc_now()
@@ -80,40 +80,43 @@ class SqlUserRepository:
         return row.to_domain() if row else None
 
     def upgrade_password_hash(self, user_id: int, verified_hash: str, new_hash: str) -> bool:
-        upgraded = self._session.execute(
+        result = self._session.execute(
             update(UserRow)
             .where(UserRow.id == user_id, UserRow.password_hash == verified_hash)
             .values(password_hash=new_hash)
         )
         self._session.commit()
-        return bool(getattr(upgraded, "rowcount", 0))
+        return bool(getattr(result, "rowcount", 0))
 
     def delete(self, user_id: int) -> bool:
         # The refresh tokens go with the row (ON DELETE CASCADE), after it, in the order
         # every writer of tokens takes: the user's row first.
-        deleted = self._session.execute(delete(UserRow).where(UserRow.id == user_id))
+        result = self._session.execute(delete(UserRow).where(UserRow.id == user_id))
         self._session.commit()
-        return bool(getattr(deleted, "rowcount", 0))
+        return bool(getattr(result, "rowcount", 0))
 
     def list(self, query: ListQuery) -> Page[User]:
-        statement = select(UserRow)
+        condition = None
         if query.search:
             if NUL in query.search:
                 return Page(items=[], page=query.page, limit=query.limit, total=0)
             pattern = like_pattern(query.search)
-            statement = statement.where(
-                or_(
-                    func.lower(UserRow.name).like(pattern, escape=LIKE_ESCAPE),
-                    func.lower(UserRow.email).like(pattern, escape=LIKE_ESCAPE),
-                )
+            condition = or_(
+                func.lower(UserRow.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(UserRow.email).like(pattern, escape=LIKE_ESCAPE),
             )
-        total = self._session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-        rows = self._session.scalars(
-            statement.order_by(UserRow.created_at.desc(), UserRow.id.desc())
-            .offset(query.offset)
-            .limit(query.limit)
-        )
-        items: builtins.list[User] = [row.to_domain() for row in rows]
+        count = select(func.count()).select_from(UserRow)
+        rows = select(UserRow).order_by(UserRow.created_at.desc(), UserRow.id.desc())
+        if condition is not None:
+            count = count.where(condition)
+            rows = rows.where(condition)
+        total = self._session.scalar(count) or 0
+        items: list[User] = []
+        # A page past the end is empty; skipping the query also keeps a huge page number
+        # from overflowing the database's OFFSET.
+        if query.offset < total:
+            result = self._session.scalars(rows.offset(query.offset).limit(query.limit))
+            items = [row.to_domain() for row in result]
         return Page(items=items, page=query.page, limit=query.limit, total=total)
 
     def _commit(self) -> None:

@@ -1,15 +1,18 @@
+# Generated from _variants/fastapi/app/cache/__init__.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """Cache adapters for the services' Cache port: in-process memory, or Redis when configured."""
 
 from collections.abc import Sequence
 from typing import Protocol
 
+from app.cache.counters import RateLimitCounters
 from app.cache.memory import MemoryCache
 from app.core.cache_coherence import Lookup, Scope
 from app.core.settings import ConfigurationError
 
 
 class CacheBackend(Protocol):
-    """The services' Cache port plus what start-up, readiness and shutdown ask of it."""
+    """The services' Cache port plus what the process needs around it."""
 
     def lookup(self, key: str, scope: Scope) -> Lookup: ...
 
@@ -25,6 +28,10 @@ class CacheBackend(Protocol):
         """Whether the backend answers: the readiness check."""
         ...
 
+    def rate_limit_counters(self) -> RateLimitCounters:
+        """Where the rate-limit counters live: beside the cache, shared as widely as it is."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -38,4 +45,5 @@ def connect_cache(redis_url: str | None) -> CacheBackend:
         raise ConfigurationError(
             "REDIS_URL: needs the redis package; add it to the project's dependencies"
         ) from None
-    return RedisCache(redis_url)
+    cache: CacheBackend = RedisCache.from_url(redis_url)
+    return cache

@@ -1,14 +1,19 @@
-"""The in-process cache used without REDIS_URL (one server process, many threads)."""
+# Generated from _variants/fastapi/app/cache/memory.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
+"""A cache in this process's memory: right for one process, as `serve` runs without Redis."""
 
 import threading
 from collections.abc import Sequence
 
+from app.cache.counters import MemoryCounters
 from app.core.cache_coherence import InProcessStore, Lookup, Scope
 
 
 class MemoryCache:
     def __init__(self) -> None:
         self._store = InProcessStore()
+        # One call at a time into the store, whose steps threads would interleave. Nothing
+        # inside awaits, so under an event loop no call ever waits for it.
         self._lock = threading.Lock()
 
     def lookup(self, key: str, scope: Scope) -> Lookup:
@@ -33,6 +38,9 @@ class MemoryCache:
 
     def ping(self) -> bool:
         return True
+
+    def rate_limit_counters(self) -> MemoryCounters:
+        return MemoryCounters()
 
     def close(self) -> None:
         with self._lock:

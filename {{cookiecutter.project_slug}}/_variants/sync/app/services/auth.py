@@ -1,3 +1,5 @@
+# Generated from _variants/fastapi/app/services/auth.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """Authentication: login, refresh-token rotation with reuse detection, logout."""
 
 from datetime import datetime, timedelta

@@ -1,3 +1,5 @@
+# Generated from _variants/fastapi/app/services/ports.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """What the services need from the layers below, as protocols."""
 
 from collections.abc import Mapping, Sequence
@@ -39,7 +41,9 @@ class UserRepository(Protocol):
 class RefreshTokenRepository(Protocol):
     """Every write holds the user's row until it commits, so writes of one user's tokens
     happen one after another and each sees every token committed before it: a token is
-    never born beside a revocation that should have met it."""
+    never born beside a revocation that should have met it. (PostgreSQL's READ COMMITTED
+    gives each statement a snapshot taken when it starts, so without the row a revocation
+    running beside a rotation in flight would miss the successor it was about to insert.)"""
 
     def get(self, token_hash: str) -> RefreshToken | None: ...
 

@@ -1,3 +1,5 @@
+# Generated from _variants/fastapi/app/services/users.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """Users: sign-up, reads through the cache, writes that invalidate it, and who may do what."""
 
 import json

@@ -7,15 +7,14 @@ from fastapi import APIRouter, Path, Query, Response, status
 from app.api.deps import CallerDep, OptionalCallerDep, UserServiceDep
 from app.api.openapi import errors
 from app.api.schemas import UserCreate, UserEnvelope, UserPage, UserPatch, UserReplace
+from app.core.domain import ID_MAX
 from app.core.http import API_PREFIX
 from app.core.listing import DEFAULT_LIMIT, LIMIT_MAX, LIMIT_MIN, PAGE_MIN, SEARCH_MAX, ListQuery
-
-MAX_ID = 2**63 - 1
 
 router = APIRouter(prefix="/users", tags=["users"], responses=errors(429, 500))
 
 # Anything but a positive 64-bit integer names no user: a 404 (see the error handlers).
-UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
+UserId = Annotated[int, Path(ge=1, le=ID_MAX, description="The user's id.")]
 BODY_ERRORS = (400, 401, 403, 404, 409, 413, 415)
 
 

@@ -31,10 +31,8 @@ class Command(BaseCommand):
             user = services().users.register(
                 email=email, name=name, password=password, role=Role.ADMIN, actor=OPERATOR
             )
-        except Conflict:
-            raise CommandError(f"{email} is already taken") from None
-        except Unavailable as exc:
-            raise CommandError(exc.message) from None
+        except (Conflict, Unavailable) as exc:
+            raise CommandError(f"{email}: {exc.message}") from None
         self.stdout.write(f"Created admin {user.email} (id {user.id})")
 
 

@@ -1,11 +1,12 @@
-"""The rate-limit tiers' counters: in memory, each process counting on its own, or in
-Redis, shared by every process and replica. The window is named in each counter's key,
-so a request costs one increment per tier and nothing is read back; in Redis, one round
-trip counts all of a request's tiers.
+# Generated from _variants/fastapi/app/cache/counters.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
+"""The rate-limit counters: their port, their implementation in this process's memory, and
+the limiter that counts a request against its tiers. The window is named in each counter's
+key, so a request costs one increment per tier and nothing is read back; in Redis
+(app/cache/redis.py) one script call counts all of a request's tiers.
 
 The limiter fails open: when its counters are unreachable a request is let through
-uncounted and a warning is logged.
-"""
+uncounted and a warning is logged."""
 
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Protocol
 import structlog
 from limits.storage import MemoryStorage
 
+from app.core.logging import LogEvent
 from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tightest
 
 logger = structlog.get_logger(__name__)
@@ -23,7 +25,7 @@ class CountersUnavailable(Exception):
     """The counters' store could not be reached."""
 
 
-class Counters(Protocol):
+class RateLimitCounters(Protocol):
     def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
         """Adds one to each counter, creating it to expire after `expiry_seconds`;
         returns the new counts."""
@@ -38,16 +40,8 @@ class MemoryCounters:
         return [self._storage.incr(key, expiry_seconds) for key in keys]
 
 
-def counters_for(redis_url: str | None) -> Counters:
-    if redis_url is None:
-        return MemoryCounters()
-    from app.ratelimit.redis_counters import RedisCounters  # only installed with Redis
-
-    return RedisCounters(redis_url)
-
-
 class RateLimiter:
-    def __init__(self, counters: Counters, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, counters: RateLimitCounters, clock: Callable[[], float] = time.time) -> None:
         self._counters = counters
         self._clock = clock
 
@@ -63,7 +57,7 @@ class RateLimiter:
                 [window.counter_key for window in windows], WINDOW_SECONDS
             )
         except CountersUnavailable as exc:
-            logger.warning("rate_limit_unavailable", error=str(exc))
+            logger.warning(LogEvent.RATE_LIMIT_UNAVAILABLE, error=str(exc))
             return None
         return tightest(
             [

@@ -1,4 +1,7 @@
-"""The limiter's fixed windows, on the memory counters a project without Redis uses."""
+# Generated from _variants/fastapi/tests/test_rate_limiter.py by
+# `uv run python -m tests.sync_twins` (in the template); do not edit.
+"""The limiter's fixed windows, on the memory counters a project without Redis uses, and on
+Redis's."""
 
 import json
 import logging
@@ -9,9 +12,10 @@ import zlib
 
 import pytest
 
+from app.cache import connect_cache
+from app.cache.counters import MemoryCounters, RateLimiter
 from app.core.logging import configure_logging
-from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage
-from app.ratelimit import MemoryCounters, RateLimiter, counters_for
+from app.core.rate_limits import REDIS_KEY_PREFIX, WINDOW_SECONDS, Tier, Usage
 
 
 class Clock:
@@ -40,7 +44,7 @@ def test_a_window_counts_up_to_its_limit_then_refuses_until_it_ends() -> None:
     clock = Clock(start + 20.5)
     limiter = RateLimiter(MemoryCounters(), clock)
 
-    first, second, third = hit(limiter, tier), hit(limiter, tier), hit(limiter, tier)
+    first, second, third = [hit(limiter, tier) for _ in range(3)]
 
     assert (first.remaining, second.remaining) == (1, 0)
     assert (first.allowed, second.allowed, third.allowed) == (True, True, False)
@@ -55,7 +59,7 @@ def test_the_last_fraction_of_a_second_still_reports_a_reset_of_one_second() -> 
     start = window_start(tier.identity, 1_700_000_000)
     limiter = RateLimiter(MemoryCounters(), Clock(start + WINDOW_SECONDS - 0.01))
 
-    assert hit(limiter, tier).reset_seconds == 1
+    assert (hit(limiter, tier)).reset_seconds == 1
 
 
 def test_each_client_and_tier_has_its_own_count() -> None:
@@ -90,9 +94,11 @@ def test_an_unreachable_redis_lets_the_request_through_with_a_warning(
     monkeypatch.setattr(root, "level", root.level)
     configure_logging("INFO")
     # Port 9 (discard) is closed on loopback: the connection is refused at once.
-    limiter = RateLimiter(counters_for("redis://127.0.0.1:9/0"))
+    cache = connect_cache("redis://127.0.0.1:9/0")
+    limiter = RateLimiter(cache.rate_limit_counters())
 
     usage = limiter.hit([Tier("ip", "10.0.0.1", per_minute=5)])
+    cache.close()
 
     assert usage is None
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -108,11 +114,15 @@ def test_processes_sharing_a_redis_share_the_counts() -> None:
     url = os.environ["TEST_REDIS_URL"]
     clock = Clock(time.time())
     tier = Tier("ip", uuid.uuid4().hex, per_minute=3)
-    one, other = RateLimiter(counters_for(url), clock), RateLimiter(counters_for(url), clock)
+    one, other = connect_cache(url), connect_cache(url)
+    limiters = [RateLimiter(cache.rate_limit_counters(), clock) for cache in (one, other)]
 
-    usages = [hit(one, tier), hit(other, tier), hit(one, tier), hit(other, tier)]
+    usages = [hit(limiters[n % 2], tier) for n in range(4)]
+    one.close()
+    other.close()
 
     assert [usage.remaining for usage in usages] == [2, 1, 0, 0]
     assert [usage.allowed for usage in usages] == [True, True, True, False]
-    counter = "rate-limit:" + tier.window(clock.now).counter_key
-    assert 0 < redis.Redis.from_url(url).ttl(counter) <= WINDOW_SECONDS
+    with redis.Redis.from_url(url) as client:
+        expiry = client.ttl(REDIS_KEY_PREFIX + tier.window(clock.now).counter_key)
+    assert 0 < expiry <= WINDOW_SECONDS
