@@ -1,21 +1,11 @@
 """Fixtures shared by the template's tests: baked projects and their environments."""
 
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.baking import bake, install
-from tests.matrix import DependencySet, accepted, dependency_sets, rejected
-
-
-@dataclass(frozen=True)
-class BakedProject:
-    dependency_set: DependencySet
-    path: Path
-    bin: Path
-    slug: str
+from harness.baking import BakedProject, bake, install
+from harness.matrix import TEMPLATE, DependencySet, accepted, dependency_sets, rejected
 
 
 def pytest_report_header() -> list[str]:
@@ -44,6 +34,12 @@ def baked_set(tmp_path_factory: pytest.TempPathFactory):
         return _baked[key]
 
     return get
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-cookies bakes the template at --template, the working directory by default;
+    # these tests bake this repository's template wherever pytest is started.
+    config.option.template = str(TEMPLATE)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

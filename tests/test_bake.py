@@ -1,15 +1,17 @@
 """Every accepted combination bakes into a clean, linted project holding exactly its files."""
 
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
+from pytest_cookies.plugin import Cookies
 
-from tests.baking import bake, output_of, run
+from harness.baking import output_of, run
+from harness.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
+from tests.cookies import project_of
 from tests.kubernetes import REQUIRED_IN_PRODUCTION, settings_variables
-from tests.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}")
 # The web framework's own templates (the docs page's), which the bake copies as they are.
@@ -44,16 +46,18 @@ def expected_files(answers: dict[str, str]) -> tuple[set[str], set[str]]:
     return must_have, must_not
 
 
+Bakes = Callable[[dict[str, str]], Path]
+
+
 @pytest.fixture(scope="module")
-def bakes(tmp_path_factory: pytest.TempPathFactory):
+def bakes(cookies_session: Cookies) -> Bakes:
     """One bake per combination, shared by the tests that inspect it."""
-    root = tmp_path_factory.mktemp("bakes")
     baked: dict[str, Path] = {}
 
     def get(answers: dict[str, str]) -> Path:
         key = combination_id(answers)
         if key not in baked:
-            baked[key] = bake(answers, root / key)
+            baked[key] = project_of(cookies_session.bake(extra_context=answers))
         return baked[key]
 
     return get
@@ -181,13 +185,12 @@ def updates_of(dependabot: Path) -> list[dict]:
 
 
 def test_baking_the_same_answers_twice_gives_the_same_tree_but_a_fresh_secret(
-    tmp_path: Path,
+    cookies: Cookies,
 ) -> None:
-    first = bake({}, tmp_path / "first")
-    second = bake({}, tmp_path / "second")
+    first = project_of(cookies.bake())
+    second = project_of(cookies.bake())
     first_files = template_files(first)
     assert first_files == template_files(second)
     for name in first_files - {".env"}:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert (first / ".env").read_text() != (second / ".env").read_text()
-    shutil.rmtree(tmp_path)

@@ -19,7 +19,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.baking import bake, output_of, run
+from harness.baking import bake, output_of, run
+from harness.matrix import TEMPLATE, accepted, combination_id
 from tests.kubernetes import (
     BASE,
     PRODUCTION,
@@ -35,7 +36,6 @@ from tests.kubernetes import (
     pause_seconds,
     settings_variables,
 )
-from tests.matrix import TEMPLATE, accepted, combination_id
 
 DOCKERFILE = Path("Dockerfile")
 # The newest release whose schemas kubernetes-validate ships (it needs no network).

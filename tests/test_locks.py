@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from tests.baking import bake, output_of, run
+from harness.baking import bake, output_of, run
+from harness.matrix import dependency_sets
 from tests.locks import REFRESH_COMMAND
-from tests.matrix import dependency_sets
 
 # Not the name the locks were written with, and sorted before every package in them.
 UNUSUAL_SLUG = "a0-b"

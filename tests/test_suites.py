@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import (
+from harness.baking import BakedProject, find_python, output_of, run
+from harness.databases import (
     claim_redis_database,
     drop_postgres_database,
-    find_python,
-    output_of,
     postgres_url,
     release_redis_database,
-    run,
 )
-from tests.conftest import BakedProject
-from tests.matrix import DependencySet, dependency_sets
+from harness.matrix import DependencySet, dependency_sets
 
 SETS = dependency_sets()
 

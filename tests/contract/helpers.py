@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from tests.contract.servers import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD
-from tests.matrix import TEMPLATE
+from harness.matrix import TEMPLATE
+from harness.servers import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD
 
 API = "/api/v1"
 USERS = f"{API}/users"

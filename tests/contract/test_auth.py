@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from harness.servers import JWT_SECRET
 from tests.contract.helpers import (
     LOGIN,
     LOGOUT,
@@ -22,7 +23,6 @@ from tests.contract.helpers import (
     jwt_header,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET
 
 pytestmark = pytest.mark.contract
 

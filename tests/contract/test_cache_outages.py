@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.servers import LiveServer
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, TcpProxy, poll
 from tests.contract.helpers import ME, USERS, Account, Api, assert_error, marker, new_client
-from tests.contract.servers import (
-    GENEROUS_LIMITS,
-    LiveServer,
-)
+from tests.contract.servers import GENEROUS_LIMITS
 
 pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 

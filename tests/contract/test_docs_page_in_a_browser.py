@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
+from harness.servers import LiveServer
 from tests.contract.conftest import server_params
 from tests.contract.helpers import API, DOCS_SCREENSHOT_PROPERTY, HTTP, PASSWORD, unique_email
-from tests.contract.servers import LiveServer, backend_id, frameworks, sqlite_set
+from tests.contract.servers import backend_id, frameworks, sqlite_set
 from tests.contract.test_health_and_docs import CONTRACT_PATHS
 
 CHROMIUM = shutil.which("chromium")

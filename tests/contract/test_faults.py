@@ -23,7 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tests.baking import postgres_url
+from harness.databases import postgres_url
+from harness.matrix import DependencySet
+from harness.servers import LiveServer, drop_postgres_database
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, SteadyLoad, TcpProxy, poll
 from tests.contract.helpers import (
@@ -37,13 +39,8 @@ from tests.contract.helpers import (
     marker,
     new_client,
 )
-from tests.contract.servers import (
-    GENEROUS_LIMITS,
-    LiveServer,
-    drop_postgres_database,
-)
+from tests.contract.servers import GENEROUS_LIMITS
 from tests.contract.test_rate_limits import limits, with_room_in_the_window
-from tests.matrix import DependencySet
 
 pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 

@@ -19,16 +19,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from harness.servers import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer
 from tests.contract.conftest import Launch, stop_cleanly
 from tests.contract.helpers import API, bearer
-from tests.contract.servers import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    GENEROUS_LIMITS,
-    LiveServer,
-    frameworks,
-    sqlite_set,
-)
+from tests.contract.servers import GENEROUS_LIMITS, frameworks, sqlite_set
 
 pytestmark = pytest.mark.contract
 

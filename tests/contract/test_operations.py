@@ -15,7 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BakedProject
+from harness.baking import BakedProject
+from harness.databases import services_available
+from harness.servers import (
+    ADMIN_EMAIL,
+    ADMIN_NAME,
+    JWT_SECRET,
+    LiveServer,
+    command,
+    free_port,
+    server_environment,
+)
 from tests.contract.conftest import Launch, server_params
 from tests.contract.faults import RedisServer
 from tests.contract.helpers import (
@@ -30,19 +40,7 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import (
-    ADMIN_EMAIL,
-    ADMIN_NAME,
-    JWT_SECRET,
-    LiveServer,
-    command,
-    frameworks,
-    free_port,
-    server_environment,
-    services_available,
-    services_set,
-    sqlite_set,
-)
+from tests.contract.servers import frameworks, services_set, sqlite_set
 
 pytestmark = pytest.mark.contract
 

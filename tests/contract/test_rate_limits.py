@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.servers import JWT_SECRET, LiveServer
 from tests.contract.conftest import Launch, every_backend_set, server_params, stop_cleanly
 from tests.contract.helpers import (
     ME,
@@ -26,7 +27,6 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET, LiveServer
 
 pytestmark = pytest.mark.contract
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from harness.servers import JWT_SECRET
 from tests.contract.helpers import (
     EMAIL_TAKEN,
     PASSWORD,
@@ -19,7 +20,6 @@ from tests.contract.helpers import (
     secrets_in,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET
 
 pytestmark = pytest.mark.contract
 
