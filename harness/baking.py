@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,16 +34,19 @@ def bake(answers: dict[str, str], output_dir: Path) -> Path:
 
 
 def run(
-    command: list[str], cwd: Path, env: dict[str, str | None] | None = None, timeout: float = 900
+    command: list[str],
+    cwd: Path,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 900,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; its output becomes the assertion message when it fails.
 
     `env` adds to this process's environment; a None value removes that variable.
     """
     merged = {**os.environ, **(env or {}), "VIRTUAL_ENV": None}
-    merged = {name: value for name, value in merged.items() if value is not None}
+    given = {name: value for name, value in merged.items() if value is not None}
     return subprocess.run(
-        command, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=cwd, env=given, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -1,6 +1,7 @@
 """Fixtures shared by the template's tests: baked projects and their environments."""
 
 import sys
+from typing import Protocol
 
 import pytest
 
@@ -18,8 +19,14 @@ def pytest_report_header() -> list[str]:
 _baked: dict[tuple[DependencySet, str], BakedProject] = {}
 
 
+class BakedSet(Protocol):
+    def __call__(
+        self, dependency_set: DependencySet, python: str = sys.executable
+    ) -> BakedProject: ...
+
+
 @pytest.fixture(scope="session")
-def baked_set(tmp_path_factory: pytest.TempPathFactory):
+def baked_set(tmp_path_factory: pytest.TempPathFactory) -> BakedSet:
     """Bake and install one project per dependency set and Python (this process's own,
     unless another interpreter is given), once per test process."""
 
@@ -64,7 +71,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = config.getoption("--framework")
     if not wanted:
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         framework = _framework_of(item)
         (kept if framework is None or framework in wanted else dropped).append(item)

@@ -13,8 +13,9 @@ def project_of(result: Result) -> Path:
 
 def refusal_of(result: Result) -> BaseException:
     """Why the bake stopped; a bake that went through fails the test."""
-    assert result.exception is not None, f"baked {result.project_path}, expected a refusal"
-    return result.exception
+    refused = result.exception
+    assert isinstance(refused, BaseException), f"baked {result.project_path}, expected a refusal"
+    return refused
 
 
 def output_folder(tmp_path: Path) -> Path:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -64,7 +65,9 @@ def bakes(cookies_session: Cookies) -> Bakes:
 
 
 @pytest.mark.parametrize("answers", accepted(), ids=combination_id)
-def test_every_combination_bakes_clean(answers: dict[str, str], bakes, tmp_path: Path) -> None:
+def test_every_combination_bakes_clean(
+    answers: dict[str, str], bakes: Bakes, tmp_path: Path
+) -> None:
     project = bakes(answers)
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
@@ -129,7 +132,7 @@ KUBERNETES_FILES = {
 @pytest.mark.parametrize(
     "answers", [a for a in accepted() if a["use_kubernetes"] == "n"], ids=combination_id
 )
-def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> None:
+def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes: Bakes) -> None:
     project = bakes(answers)
     if answers["use_docker"] == "y":
         result = run(["hadolint", "Dockerfile"], cwd=project)
@@ -153,7 +156,7 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
         check_schema(project, "vendor.renovate", "renovate.json")
 
 
-def check_compose_services(project: Path, services: dict, with_redis: bool) -> None:
+def check_compose_services(project: Path, services: dict[str, Any], with_redis: bool) -> None:
     """Every service is health-checked (a one-off command is waited for until it exits
     instead), and waited for healthy; the service's variables are ones its settings read."""
     one_off = {name for name, s in services.items() if s["healthcheck"] == {"disable": True}}
@@ -175,9 +178,9 @@ def check_schema(project: Path, schema: str, file: str) -> None:
     assert result.returncode == 0, output_of(result)
 
 
-def updates_of(dependabot: Path) -> list[dict]:
+def updates_of(dependabot: Path) -> list[dict[str, Any]]:
     """Dependabot's entries; each must come weekly, its updates grouped into one request."""
-    updates = yaml.safe_load(dependabot.read_text())["updates"]
+    updates: list[dict[str, Any]] = yaml.safe_load(dependabot.read_text())["updates"]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly", update
         assert [g["patterns"] for g in update["groups"].values()] == [["*"]], update

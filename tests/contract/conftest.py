@@ -18,6 +18,7 @@ import pytest
 from harness.databases import postgres_available, redis_available, services_available
 from harness.matrix import DependencySet
 from harness.servers import LiveServer, start_server
+from tests.conftest import BakedSet
 from tests.contract.helpers import Api, new_client
 from tests.contract.servers import (
     ALLOWED_ORIGIN,
@@ -68,7 +69,7 @@ Launch = Callable[..., LiveServer]
 
 
 @pytest.fixture(scope="session")
-def launch(baked_set, tmp_path_factory: pytest.TempPathFactory) -> Launch:
+def launch(baked_set: BakedSet, tmp_path_factory: pytest.TempPathFactory) -> Launch:
     """Start a server of a dependency set: `launch(set, name, env={...}, ...)`."""
 
     def start(dependency_set: DependencySet, name: str, **options: Any) -> LiveServer:

@@ -11,12 +11,14 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from harness.baking import BakedProject
 from harness.databases import services_available
+from harness.matrix import DependencySet
 from harness.servers import (
     ADMIN_EMAIL,
     ADMIN_NAME,
@@ -26,6 +28,7 @@ from harness.servers import (
     free_port,
     server_environment,
 )
+from tests.conftest import BakedSet
 from tests.contract.conftest import Launch, server_params
 from tests.contract.faults import RedisServer
 from tests.contract.helpers import (
@@ -116,7 +119,11 @@ REFUSALS = [
     ids=[f"{v}-{i}" for i, (_, v) in enumerate(REFUSALS)],
 )
 def test_serve_refuses_a_bad_setting_in_one_line(
-    baked_set, dependency_set, tmp_path: Path, variables: dict, variable: str
+    baked_set: BakedSet,
+    dependency_set: DependencySet,
+    tmp_path: Path,
+    variables: dict[str, Any],
+    variable: str,
 ) -> None:
     env = sqlite_env(tmp_path, **variables)
     result = run_command(baked_set(dependency_set), ["serve", "--port", str(free_port())], env)
@@ -125,7 +132,7 @@ def test_serve_refuses_a_bad_setting_in_one_line(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_serve_refuses_several_workers_without_redis(
-    baked_set, dependency_set, tmp_path: Path
+    baked_set: BakedSet, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     result = run_command(
         baked_set(dependency_set),
@@ -137,7 +144,7 @@ def test_serve_refuses_several_workers_without_redis(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_create_admin_with_a_taken_email_is_one_line_and_exit_1(
-    baked_set, dependency_set, tmp_path: Path
+    baked_set: BakedSet, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     baked = baked_set(dependency_set)
     env = {**sqlite_env(tmp_path), "ADMIN_PASSWORD": "admin password 123"}
@@ -176,7 +183,7 @@ def new_connection_is_served(port: int) -> bool:
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_sigterm_finishes_the_requests_in_flight_serves_no_new_one_and_exits_0(
-    launch: Launch, dependency_set
+    launch: Launch, dependency_set: DependencySet
 ) -> None:
     live = launch(dependency_set, "sigterm")
     port = int(live.url.rsplit(":", 1)[1])
@@ -220,7 +227,7 @@ def test_sigterm_finishes_the_requests_in_flight_serves_no_new_one_and_exits_0(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_readiness_is_503_when_the_database_is_unreachable(
-    launch: Launch, dependency_set, tmp_path: Path
+    launch: Launch, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-directory" / "contract.db"
     live = launch(dependency_set, "no-database", database=f"sqlite:///{missing}", migrate=False)
@@ -236,12 +243,12 @@ def test_readiness_is_503_when_the_database_is_unreachable(
         assert live.stop() == 0, live.output()
 
 
-def wait_for_log_entry(server: LiveServer, request_id: str) -> dict:
+def wait_for_log_entry(server: LiveServer, request_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for line in server.log_lines():
             if request_id in line:
-                entry = json.loads(line)
+                entry: dict[str, Any] = json.loads(line)
                 if entry.get("request_id") == request_id and "status" in entry:
                     return entry
         time.sleep(0.1)
@@ -280,7 +287,7 @@ if services_available():
 
     @pytest.mark.parametrize("dependency_set", SERVICES_PARAMS)
     def test_with_redis_down_readiness_is_503_reads_succeed_and_writes_are_refused(
-        launch: Launch, dependency_set, tmp_path: Path
+        launch: Launch, dependency_set: DependencySet, tmp_path: Path
     ) -> None:
         redis = RedisServer(tmp_path / "redis")
         redis.start()
@@ -319,7 +326,7 @@ if services_available():
         not Path("/proc/net/tcp").exists(), reason="counts connections in Linux's /proc"
     )
     def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
-        launch: Launch, dependency_set
+        launch: Launch, dependency_set: DependencySet
     ) -> None:
         live = launch(dependency_set, "spread", workers=2)
         try:
@@ -443,7 +450,7 @@ def tls_version(port: int, maximum: ssl.TLSVersion | None = None) -> str | None:
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_serve_with_a_certificate_speaks_tls_1_3_only(
-    launch: Launch, dependency_set, tmp_path: Path
+    launch: Launch, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     live = launch(dependency_set, "tls", tls=self_signed_certificate(tmp_path))
     port = int(live.url.rsplit(":", 1)[1])

@@ -7,7 +7,7 @@ With Redis and several workers, exact counts also prove the counters are shared.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -49,7 +49,7 @@ def limits(response: httpx.Response) -> tuple[int, int, int]:
     return limit, remaining, reset
 
 
-def with_room_in_the_window(send) -> httpx.Response:
+def with_room_in_the_window(send: Callable[[], httpx.Response]) -> httpx.Response:
     """Send once; if the window is about to end, wait it out and send again."""
     response = send()
     reset = limits(response)[2] if "RateLimit-Reset" in response.headers else WINDOW_SECONDS
