@@ -272,3 +272,7 @@ def contextmanager_for(backends: list[str], workdir: Path) -> Iterator[str | Non
         return
     with own_redis(workdir) as url:
         yield url
+
+
+if __name__ == "__main__":
+    sys.exit(main())
