@@ -32,9 +32,7 @@ def test_an_unknown_or_legacy_hash_needs_rehashing() -> None:
     assert not hasher.verify("not a hash", PASSWORD)
 
 
-@pytest.mark.parametrize(
-    "password", ["", PASSWORD, "password", "123456789012", "None"]
-)
+@pytest.mark.parametrize("password", ["", PASSWORD, "password", "123456789012", "None"])
 def test_the_dummy_verification_never_succeeds(password: str) -> None:
     hasher = DjangoHasher()
 
