@@ -154,7 +154,7 @@ def test_every_request_counts_per_ip_but_health(limited_api: Api) -> None:
         response = api.client.post(
             USERS, content=b"{", headers={"Content-Type": "application/json"}
         )
-        assert_error(response, 400, "validation_error")
+        assert_error(response, 400, "validation_error", {"body"})
     blocked = api.client.get("/api/v1/openapi.json")
     assert_error(blocked, 429, "rate_limited")
     assert limits(blocked)[:2] == (IP_LIMIT, 0)

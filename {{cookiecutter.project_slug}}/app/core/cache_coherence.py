@@ -95,7 +95,7 @@ return 1
 
 class InProcessStore:
     """The same rules in this process's memory, for a server without Redis. Not
-    thread-safe: the memory cache (app/cache/memory.py) holds a lock around each call."""
+    thread-safe: the memory cache (app/adapters/cache/memory.py) holds a lock around each call."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[str, float]] = {}

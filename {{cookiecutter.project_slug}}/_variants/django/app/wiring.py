@@ -12,9 +12,9 @@ from weakref import WeakKeyDictionary
 
 from rest_framework.request import Request
 
+from app.adapters.cache import CacheBackend, connect_cache
+from app.adapters.cache.counters import RateLimiter
 from app.adapters.hashing import DjangoHasher
-from app.cache import CacheBackend, connect_cache
-from app.cache.counters import RateLimiter
 from app.core.domain import utc_now
 from app.core.security import TokenCodec
 from app.core.settings import Settings, get_settings

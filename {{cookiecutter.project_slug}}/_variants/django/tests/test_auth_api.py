@@ -8,7 +8,7 @@ import pytest
 from app.authn.models import RefreshToken
 from app.core.domain import utc_now
 from app.core.settings import get_settings
-from tests.conftest import PASSWORD, Account, Api, error_code
+from tests.conftest import PASSWORD, Account, Api, error_code, error_fields
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -59,7 +59,10 @@ def test_a_nul_in_the_login_email_is_an_unknown_email(api: Api, alice: Account, 
 
 
 def test_login_with_missing_fields_is_a_400(api: Api) -> None:
-    assert api.post(LOGIN, {"email": "alice@example.com"}).status_code == 400
+    response = api.post(LOGIN, {"email": "alice@example.com"})
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"password"}
 
 
 def test_refresh_rotates_the_pair_and_spends_the_old_token(api: Api, alice: Account) -> None:

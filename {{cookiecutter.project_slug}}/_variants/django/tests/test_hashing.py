@@ -32,12 +32,15 @@ def test_an_unknown_or_legacy_hash_needs_rehashing() -> None:
     assert not hasher.verify("not a hash", PASSWORD)
 
 
-def test_the_dummy_verification_never_succeeds() -> None:
+@pytest.mark.parametrize("password", ["", PASSWORD, "password", "123456789012", "None"])
+def test_the_dummy_verification_never_succeeds(password: str) -> None:
     hasher = DjangoHasher()
 
-    hasher.verify_dummy(PASSWORD)
+    hasher.verify_dummy(password)
 
-    assert hasher._dummy_hash.startswith("argon2$")
+    # As costly as a real verification, and of a secret nobody knows.
+    assert hasher._dummy_hash.startswith("argon2$argon2id$")
+    assert not hasher.verify(hasher._dummy_hash, password)
 
 
 def test_login_upgrades_a_legacy_hash(alice: Account) -> None:

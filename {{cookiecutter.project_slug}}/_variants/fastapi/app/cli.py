@@ -17,8 +17,8 @@ from alembic import command
 from alembic.config import Config
 from uvicorn.supervisors import Multiprocess
 
+from app.adapters.cache import connect_cache
 from app.adapters.hashing import ThreadedHasher
-from app.cache import connect_cache
 from app.core.domain import Principal, Role
 from app.core.errors import Conflict, Unavailable
 from app.core.logging import configure_logging

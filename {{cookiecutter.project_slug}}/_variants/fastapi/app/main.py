@@ -8,13 +8,11 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.api import docs
+from app.api import auth, docs, health, users
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyGuardMiddleware, RequestContextMiddleware, StrictCORSMiddleware
 from app.api.openapi import contract_openapi
-from app.api.rate_limit import RateLimitMiddleware
-from app.api.resources import Resources
-from app.api.routes import auth, health, users
+from app.api.rate_limits import RateLimitMiddleware
 from app.core.http import (
     API_PREFIX,
     CORS_ALLOW_HEADERS,
@@ -24,6 +22,7 @@ from app.core.http import (
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.settings import Settings, get_settings
+from app.wiring import Resources
 
 
 def _version() -> str:

@@ -5,10 +5,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from app.api.resources import Resources
 from app.core.domain import Principal, Role, User
 from app.repositories.users import SqlUserRepository
 from app.services.users import UserService
+from app.wiring import Resources
 
 # Long enough for HS512 too, which the tests forge tokens with.
 SECRET = "a-test-secret-long-enough-for-hs256-and-hs512-alike-0123456789-abcdef"

@@ -8,8 +8,8 @@ import click
 from alembic import command
 from alembic.config import Config
 
+from app.adapters.cache import connect_cache
 from app.api import create_app, shutdown
-from app.cache import connect_cache
 from app.core import validation
 from app.core.domain import Principal, Role
 from app.core.errors import Conflict, Unavailable

@@ -16,11 +16,11 @@ from sqlalchemy import text
 from werkzeug.test import TestResponse
 
 from app.api import create_app, shutdown
-from app.api.wiring import user_service
 from app.cli import OPERATOR, upgrade_database
 from app.core.domain import Role, User
 from app.core.settings import Settings
 from app.repositories.database import create_database_engine
+from app.wiring import user_service
 from tests.rate_limit_windows import one_rate_limit_window  # noqa: F401 (a fixture)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

@@ -8,20 +8,23 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import redis
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from app.api import create_app
+from app.api.extensions import db
 from app.cli import close_worker_pools, main
 from app.core.settings import ConfigurationError
 from app.repositories.database import create_database_engine
 from app.server import GunicornServer, JsonGunicornLogger, require_tls_1_3, server_options
-from tests.conftest import AppFactory, make_settings
+from tests.conftest import TEST_REDIS_URL, AppFactory, make_settings
 
 ADMIN_PASSWORD = "an admin passphrase"
 # Generous: a loaded CI machine may take a while to import and fork.
@@ -188,11 +191,22 @@ def test_gunicorn_is_configured_and_builds_the_app(env: dict[str, str], database
 
 
 def test_a_worker_closes_its_pools_on_exit(make_app: AppFactory) -> None:
-    app = make_app()
+    # Redis names the app's connections by this, so that they can be told from the suite's.
+    name = f"worker-exit-{uuid.uuid4().hex}"
+    app = make_app(redis_url=f"{TEST_REDIS_URL}?client_name={name}" if TEST_REDIS_URL else None)
+    with app.app_context():
+        engine = db.engine
+    closed: list[object] = []
+    event.listen(engine, "close", lambda connection, _record: closed.append(connection))
+    # Readiness leaves a database connection, and a Redis one when configured, in the pools.
+    assert app.test_client().get("/health/ready").status_code == 200
 
     close_worker_pools(None, SimpleNamespace(wsgi=app))
 
-    assert app.test_client().get("/health/ready").status_code == 200
+    assert closed, "no pooled database connection was closed"
+    if TEST_REDIS_URL:
+        with redis.Redis.from_url(TEST_REDIS_URL) as client:
+            assert not [c for c in client.client_list() if c["name"] == name]
 
 
 def free_port() -> int:

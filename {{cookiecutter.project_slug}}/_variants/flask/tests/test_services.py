@@ -10,7 +10,7 @@ from argon2 import PasswordHasher as Argon2Hasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.cache.memory import MemoryCache
+from app.adapters.cache.memory import MemoryCache
 from app.core.domain import Credentials, Principal, RefreshToken, Role
 from app.core.errors import Conflict, Unauthorized
 from app.core.listing import ListQuery

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.cache import CacheBackend, connect_cache
-from app.cache.memory import MemoryCache
+from app.adapters.cache import CacheBackend, connect_cache
+from app.adapters.cache.memory import MemoryCache
 from app.core import cache_keys
 from app.core.cache_coherence import UNREACHABLE_VERSION
 from app.core.errors import Unavailable

@@ -12,8 +12,8 @@ import zlib
 
 import pytest
 
-from app.cache import connect_cache
-from app.cache.counters import MemoryCounters, RateLimiter
+from app.adapters.cache import connect_cache
+from app.adapters.cache.counters import MemoryCounters, RateLimiter
 from app.core.logging import configure_logging
 from app.core.rate_limits import REDIS_KEY_PREFIX, WINDOW_SECONDS, Tier, Usage
 

@@ -1,1 +1,2 @@
-"""The services' hasher port over the shared password hasher (app/core/security.py)."""
+"""What the services reach outside the process and the database: the cache and the
+rate-limit counters (`cache/`), and the hasher, which runs Argon2id in a worker thread."""

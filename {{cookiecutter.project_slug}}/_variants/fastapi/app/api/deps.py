@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.resources import Resources
 from app.core.domain import Principal, utc_now
 from app.core.errors import Unauthorized
 from app.core.http import bearer_token
@@ -20,6 +19,7 @@ from app.repositories.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.users import SqlUserRepository
 from app.services.auth import AuthService
 from app.services.users import UserService
+from app.wiring import Resources
 
 bearer_scheme = HTTPBearer(
     bearerFormat="JWT",

@@ -8,12 +8,11 @@ from flask import Flask
 from app.api import auth, health, users
 from app.api.docs import DOCS_PATH, STATIC_PATH, SWAGGER_UI_URL, init_docs
 from app.api.errors import register_error_handlers
-from app.api.extensions import Api, cors, db
+from app.api.extensions import Api, cors
 from app.api.hooks import register_request_hooks
 from app.api.openapi import ID_PARAMETER_SCHEMA, UserIdConverter
 from app.api.proxy_headers import ProxyHeadersMiddleware
 from app.api.security import SECURITY_SCHEMES
-from app.api.wiring import components, init_components
 from app.core.http import (
     API_PREFIX,
     CORS_ALLOW_HEADERS,
@@ -25,6 +24,7 @@ from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.settings import Settings, get_settings
 from app.repositories.database import create_database_engine
+from app.wiring import components, db, init_components
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -8,8 +8,8 @@ from app.api.extensions import Blueprint
 from app.api.openapi import documents_errors
 from app.api.schemas import LoginSchema, RefreshTokenSchema, TokenPairSchema
 from app.api.security import ANYONE
-from app.api.wiring import auth_service
 from app.core.http import API_PREFIX
+from app.wiring import auth_service
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth", description="Tokens")
 

@@ -4,12 +4,12 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from app.api.extensions import Blueprint, db
+from app.api.extensions import Blueprint
 from app.api.hooks import current_request_id
 from app.api.schemas import HealthSchema, ReadinessSchema
 from app.api.security import ANYONE
-from app.api.wiring import components
 from app.core.errors import Unavailable, error_body
+from app.wiring import components, db
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Health checks")
 

@@ -6,11 +6,11 @@ import time
 import structlog
 from flask import Flask, Response, g, request
 
-from app.api.wiring import components
 from app.core import request_id
 from app.core.errors import PayloadTooLarge, RateLimited, UnsupportedMediaType
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, bearer_token, is_json_content_type
 from app.core.rate_limits import tiers_for
+from app.wiring import components
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 

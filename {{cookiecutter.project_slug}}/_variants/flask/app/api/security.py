@@ -3,10 +3,10 @@ the user it names (through the cache), so a deleted user or a changed role appli
 
 from flask import request
 
-from app.api.wiring import auth_service
 from app.core.domain import Principal
 from app.core.errors import Unauthorized
 from app.core.http import bearer_token
+from app.wiring import auth_service
 
 BEARER_AUTH = "bearerAuth"
 Requirements = list[dict[str, list[str]]]

@@ -16,10 +16,10 @@ from app.api.schemas import (
     UserReplaceSchema,
 )
 from app.api.security import OPTIONALLY_SIGNED_IN, SIGNED_IN, optional_principal, require_principal
-from app.api.wiring import user_service
 from app.core.domain import User
 from app.core.http import API_PREFIX
 from app.core.listing import ListQuery
+from app.wiring import user_service
 
 blp = Blueprint(
     "users", __name__, url_prefix=f"{API_PREFIX}/users", description="Users and their accounts"

@@ -1,12 +1,12 @@
 """The contract's three rate-limit tiers, counted for every request by the shared limiter
-(app/cache/counters.py): in memory, or in Redis to share them between processes and
+(app/adapters/cache/counters.py): in memory, or in Redis to share them between processes and
 replicas."""
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.adapters.cache.counters import RateLimiter
 from app.api.errors import error_response
-from app.cache.counters import RateLimiter
 from app.core.errors import RateLimited
 from app.core.http import bearer_token
 from app.core.rate_limits import tiers_for

@@ -1,11 +1,11 @@
-# Generated from _variants/fastapi/app/cache/memory.py by
+# Generated from _variants/fastapi/app/adapters/cache/memory.py by
 # `uv run python -m tests.sync_twins` (in the template); do not edit.
 """A cache in this process's memory: right for one process, as `serve` runs without Redis."""
 
 import threading
 from collections.abc import Sequence
 
-from app.cache.counters import MemoryCounters
+from app.adapters.cache.counters import MemoryCounters
 from app.core.cache_coherence import InProcessStore, Lookup, Scope
 
 

@@ -1,12 +1,10 @@
-# Generated from _variants/fastapi/app/cache/__init__.py by
-# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """Cache adapters for the services' Cache port: in-process memory, or Redis when configured."""
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from app.cache.counters import RateLimitCounters
-from app.cache.memory import MemoryCache
+from app.adapters.cache.counters import RateLimitCounters
+from app.adapters.cache.memory import MemoryCache
 from app.core.cache_coherence import Lookup, Scope
 from app.core.settings import ConfigurationError
 
@@ -14,17 +12,19 @@ from app.core.settings import ConfigurationError
 class CacheBackend(Protocol):
     """The services' Cache port plus what the process needs around it."""
 
-    def lookup(self, key: str, scope: Scope) -> Lookup: ...
+    async def lookup(self, key: str, scope: Scope) -> Lookup: ...
 
-    def version(self, scope: Scope) -> str: ...
+    async def version(self, scope: Scope) -> str: ...
 
-    def fill(self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str) -> None: ...
+    async def fill(
+        self, key: str, value: str, ttl_seconds: int, scope: Scope, noted: str
+    ) -> None: ...
 
-    def begin_write(self, scopes: Sequence[Scope]) -> None: ...
+    async def begin_write(self, scopes: Sequence[Scope]) -> None: ...
 
-    def end_write(self, scopes: Sequence[Scope]) -> None: ...
+    async def end_write(self, scopes: Sequence[Scope]) -> None: ...
 
-    def ping(self) -> bool:
+    async def ping(self) -> bool:
         """Whether the backend answers: the readiness check."""
         ...
 
@@ -32,7 +32,7 @@ class CacheBackend(Protocol):
         """Where the rate-limit counters live: beside the cache, shared as widely as it is."""
         ...
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 def connect_cache(redis_url: str | None) -> CacheBackend:
@@ -40,7 +40,7 @@ def connect_cache(redis_url: str | None) -> CacheBackend:
     if redis_url is None:
         return MemoryCache()
     try:
-        from app.cache.redis import RedisCache
+        from app.adapters.cache.redis import RedisCache
     except ModuleNotFoundError:
         raise ConfigurationError(
             "REDIS_URL: needs the redis package; add it to the project's dependencies"

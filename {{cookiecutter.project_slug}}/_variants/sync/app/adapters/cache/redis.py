@@ -1,4 +1,4 @@
-# Generated from _variants/fastapi/app/cache/redis.py by
+# Generated from _variants/fastapi/app/adapters/cache/redis.py by
 # `uv run python -m tests.sync_twins` (in the template); do not edit.
 """A cache in Redis, shared by every process and replica, and the rate-limit counters on
 the same client. Reads fail open: when Redis cannot be reached a read is a miss, a fill is
@@ -12,7 +12,7 @@ import structlog
 from redis import Redis
 from redis.exceptions import RedisError
 
-from app.cache.counters import CountersUnavailable
+from app.adapters.cache.counters import CountersUnavailable
 from app.core.cache_coherence import (
     BEGIN,
     CACHE_UNAVAILABLE,

@@ -1,9 +1,7 @@
-# Generated from _variants/fastapi/app/cache/counters.py by
-# `uv run python -m tests.sync_twins` (in the template); do not edit.
 """The rate-limit counters: their port, their implementation in this process's memory, and
 the limiter that counts a request against its tiers. The window is named in each counter's
 key, so a request costs one increment per tier and nothing is read back; in Redis
-(app/cache/redis.py) one script call counts all of a request's tiers.
+(app/adapters/cache/redis.py) one script call counts all of a request's tiers.
 
 The limiter fails open: when its counters are unreachable a request is let through
 uncounted and a warning is logged."""
@@ -13,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import structlog
-from limits.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage
 
 from app.core.logging import LogEvent
 from app.core.rate_limits import WINDOW_SECONDS, Tier, Usage, tightest
@@ -26,7 +24,7 @@ class CountersUnavailable(Exception):
 
 
 class RateLimitCounters(Protocol):
-    def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
+    async def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
         """Adds one to each counter, creating it to expire after `expiry_seconds`;
         returns the new counts."""
         ...
@@ -36,8 +34,8 @@ class MemoryCounters:
     def __init__(self) -> None:
         self._storage = MemoryStorage()
 
-    def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
-        return [self._storage.incr(key, expiry_seconds) for key in keys]
+    async def increment(self, keys: list[str], expiry_seconds: int) -> list[int]:
+        return [await self._storage.incr(key, expiry_seconds) for key in keys]
 
 
 class RateLimiter:
@@ -45,7 +43,7 @@ class RateLimiter:
         self._counters = counters
         self._clock = clock
 
-    def hit(self, tiers: list[Tier]) -> Usage | None:
+    async def hit(self, tiers: list[Tier]) -> Usage | None:
         """Counts the request against every tier; None when there is no tier to count
         or the counters are unreachable."""
         if not tiers:
@@ -53,7 +51,7 @@ class RateLimiter:
         now = self._clock()
         windows = [tier.window(now) for tier in tiers]
         try:
-            counts = self._counters.increment(
+            counts = await self._counters.increment(
                 [window.counter_key for window in windows], WINDOW_SECONDS
             )
         except CountersUnavailable as exc:

@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Sequence
 
-from app.cache.counters import MemoryCounters
+from app.adapters.cache.counters import MemoryCounters
 from app.core.cache_coherence import InProcessStore, Lookup, Scope
 
 

@@ -7,9 +7,9 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.adapters.cache import CacheBackend, connect_cache
+from app.adapters.cache.counters import RateLimiter
 from app.adapters.hashing import ThreadedHasher
-from app.cache import CacheBackend, connect_cache
-from app.cache.counters import RateLimiter
 from app.core.logging import LogEvent
 from app.core.security import PasswordHasher, TokenCodec
 from app.core.settings import Settings

@@ -10,7 +10,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.cache.counters import CountersUnavailable
+from app.adapters.cache.counters import CountersUnavailable
 from app.core.cache_coherence import (
     BEGIN,
     CACHE_UNAVAILABLE,

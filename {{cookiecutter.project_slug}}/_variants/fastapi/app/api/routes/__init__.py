@@ -1,1 +1,0 @@
-"""The routers: health checks, users and authentication."""
