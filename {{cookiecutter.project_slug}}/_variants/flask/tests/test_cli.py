@@ -19,11 +19,11 @@ from flask import Flask
 from sqlalchemy import event, inspect
 
 from app.api import create_app
-from app.api.extensions import db
 from app.cli import close_worker_pools, main
 from app.core.settings import ConfigurationError
 from app.repositories.database import create_database_engine
 from app.server import GunicornServer, JsonGunicornLogger, require_tls_1_3, server_options
+from app.wiring import db
 from tests.conftest import TEST_REDIS_URL, AppFactory, make_settings
 
 ADMIN_PASSWORD = "an admin passphrase"
