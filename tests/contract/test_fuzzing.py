@@ -135,12 +135,13 @@ def test_every_operation_keeps_to_its_document_for_an_admin(
     fuzz(api_schema, admin_headers)
 
 
-# A sequence is a few calls, each taking what an earlier answer held (the links Schemathesis
-# infers: a signed-up user's id, a Location header); a few dozen sequences per framework.
+# A sequence is up to six calls, each taking what an earlier answer held (the links
+# Schemathesis infers: a signed-up user's id, a Location header); twenty per framework,
+# 6-15 s each here.
 SEQUENCES = settings(
     BOUNDED,
-    max_examples=25,
-    stateful_step_count=8,
+    max_examples=20,
+    stateful_step_count=6,
     phases=[Phase.generate],
 )
 
