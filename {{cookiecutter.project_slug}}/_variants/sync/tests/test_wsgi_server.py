@@ -11,7 +11,7 @@ from app.wsgi_server import WholeRequests, whole_requests
 
 
 class BodyEcho:
-    """A WSGI application that remembers the length and body it was handed."""
+    """A WSGI application that remembers the length, framing and body it was handed."""
 
     def __init__(self) -> None:
         self.seen: tuple[str, str, bytes] | None = None
@@ -119,6 +119,20 @@ def test_a_client_gone_before_its_body_ends_reaches_no_thread() -> None:
 
     assert echo.seen is None
     assert sent == []
+
+
+def test_an_answer_is_sent_whole_once_the_application_returns() -> None:
+    def legacy(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        write = start_response("201 Created", [("X-Part", "one")])
+        write(b"written, ")
+        return [b"then ", b"returned"]
+
+    sent = call(WholeRequests(legacy, threads=1), http_scope(), parts(b"", 1))
+
+    assert sent == [
+        {"type": "http.response.start", "status": 201, "headers": [(b"x-part", b"one")]},
+        {"type": "http.response.body", "body": b"written, then returned", "more_body": False},
+    ]
 
 
 def test_a_stopping_worker_closes_what_the_application_holds() -> None:
