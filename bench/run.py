@@ -48,9 +48,6 @@ RAISED_LIMITS = {
     "RATE_LIMIT_PER_USER": "1000000000",
     "RATE_LIMIT_LOGIN": "1000000000",
 }
-# Gunicorn threads per process, as Flask's and Django's `serve` set them (one process
-# without Redis, several with it).
-THREADS = {"single": 8, "several": 4}
 TARGETS = {"user": 0.9, "list": 0.8}
 P99_TARGET = 1.2
 REQUESTS = {
@@ -213,21 +210,8 @@ def worker_count(with_redis: bool) -> int:
 
 
 def reference_command(framework: str, bin_dir: Path, port: int, workers: int) -> list[str]:
-    if framework == "fastapi":
-        return [str(bin_dir / "python"), "fastapi_server.py", str(port), str(workers)]
-    app = "flask_app:app" if framework == "flask" else "django_app:application"
-    several = workers > 1
-    # Like `serve`: several workers listen on a socket each (app/core/serving.py).
-    return [
-        str(bin_dir / "gunicorn"),
-        "--worker-class=gthread",
-        f"--threads={THREADS['several' if several else 'single']}",
-        f"--workers={workers}",
-        *(["--reuse-port"] if several else []),
-        f"--bind=127.0.0.1:{port}",
-        "--log-level=warning",
-        app,
-    ]
+    """The reference app on the generated project's own server (bench/reference/server.py)."""
+    return [str(bin_dir / "python"), "server.py", framework, str(port), str(workers)]
 
 
 def seed(database_url: str, framework: str) -> None:
