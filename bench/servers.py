@@ -15,9 +15,6 @@ import httpx
 from harness.servers import free_port
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
-# Gunicorn threads per process, as Flask's and Django's `serve` set them (one process
-# without Redis, several with it).
-THREADS = {"single": 8, "several": 4}
 
 
 def wait_until_answering(url: str, child: subprocess.Popen[bytes], log: Path) -> None:
@@ -60,21 +57,8 @@ def worker_count(with_redis: bool) -> int:
 
 
 def reference_command(framework: str, bin_dir: Path, port: int, workers: int) -> list[str]:
-    if framework == "fastapi":
-        return [str(bin_dir / "python"), "fastapi_server.py", str(port), str(workers)]
-    app = "flask_app:app" if framework == "flask" else "django_app:application"
-    several = workers > 1
-    # Like `serve`: several workers listen on a socket each (app/core/serving.py).
-    return [
-        str(bin_dir / "gunicorn"),
-        "--worker-class=gthread",
-        f"--threads={THREADS['several' if several else 'single']}",
-        f"--workers={workers}",
-        *(["--reuse-port"] if several else []),
-        f"--bind=127.0.0.1:{port}",
-        "--log-level=warning",
-        app,
-    ]
+    """The reference app on the generated project's own server (bench/reference/server.py)."""
+    return [str(bin_dir / "python"), "server.py", framework, str(port), str(workers)]
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Schemathesis against each framework's own OpenAPI document: every operation, with and
 without an admin's token, answers within its documented statuses and schemas, never with
 a 5xx, accepts the data the document allows, and gives every 4xx in the contract's error
-envelope."""
+envelope; so does every sequence of operations its stateful phase chains together."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
+from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
@@ -157,3 +157,35 @@ def test_every_operation_keeps_to_its_document_for_an_admin(
     api_schema: schemathesis.BaseSchema, admin_headers: dict[str, str]
 ) -> None:
     assert fuzz(api_schema, admin_headers) == WITHOUT_INVALID_INPUT
+
+
+# A sequence is up to six calls, each taking what an earlier answer held (the links
+# Schemathesis infers: a signed-up user's id, a Location header); twenty per framework,
+# 6-15 s each here.
+SEQUENCES = settings(
+    BOUNDED,
+    max_examples=20,
+    stateful_step_count=6,
+    phases=[Phase.generate],
+)
+
+
+def test_sequences_of_operations_keep_to_the_document_for_an_admin(
+    api_schema: schemathesis.BaseSchema, admin_headers: dict[str, str]
+) -> None:
+    """Last in the module: its writes may change or delete the admin's own account."""
+
+    class Sequences(api_schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Case[Operation]) -> dict[str, Any]:
+            return {"headers": admin_headers}
+
+        def validate_response(
+            self,
+            response: Response,
+            case: Case[Operation],
+            additional_checks: Any = None,
+            **kwargs: Any,
+        ) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Sequences.run(settings=SEQUENCES)

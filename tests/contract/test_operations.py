@@ -357,7 +357,7 @@ def burst_of_connections(live: LiveServer) -> list[int]:
             response = connection.getresponse()
             response.read()
             assert response.status == 200
-        # Counted while every connection is kept alive (gunicorn's keepalive is 2 s).
+        # Counted while every connection is kept alive (KEEP_ALIVE_TIMEOUT_SECONDS, 5 s).
         return connections_per_worker(live.process.pid, port)
     finally:
         for connection in connections:

@@ -79,6 +79,22 @@ class PayloadTooLarge(AppError):
     default_message = "Request body is too large"
 
 
+class UriTooLong(AppError):
+    """A request line over the server's limit (MAX_REQUEST_LINE_BYTES)."""
+
+    code = "uri_too_long"
+    status = 414
+    default_message = "Request line is too long"
+
+
+class HeadersTooLarge(AppError):
+    """A header block over the server's limits (MAX_HEADER_BYTES, MAX_HEADER_COUNT)."""
+
+    code = "headers_too_large"
+    status = 431
+    default_message = "Request headers are too large"
+
+
 class UnsupportedMediaType(AppError):
     code = "unsupported_media_type"
     status = 415
@@ -114,7 +130,9 @@ BY_STATUS: Mapping[int, type[AppError]] = {
         MethodNotAllowed,
         Conflict,
         PayloadTooLarge,
+        UriTooLong,
         UnsupportedMediaType,
+        HeadersTooLarge,
         RateLimited,
         InternalError,
         Unavailable,

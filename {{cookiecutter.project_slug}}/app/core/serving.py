@@ -24,9 +24,10 @@ def worker_count(requested: int | None, settings: Settings) -> int:
     return requested
 
 
-# gunicorn gthread threads per process. A thread is held by a request until its body has
-# arrived, so a slow client holds one: a single process (no Redis) gets more of them. With
-# several processes, eight threads each measured no faster than four on two cores.
+# Flask's and Django's threads per process (app/wsgi_server.py). A thread takes a request
+# only once the event loop has read it whole, so it waits on the database and Redis alone,
+# never on a client; a single process (no Redis) gets more of them. With several processes,
+# eight threads each measured no faster than four on two cores.
 THREADS_SINGLE_PROCESS = 8
 THREADS_PER_WORKER = 4
 

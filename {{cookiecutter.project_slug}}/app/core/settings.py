@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["rfc_9106_low_memory", "rfc_9106_high_memory", "cheapest"] = (
         "rfc_9106_low_memory"
     )
+    # What `serve` allows a client before it answers or hangs up (app/server.py): time to
+    # send a request's head (from the connection's start or the previous answer), time to
+    # send its body, idle time between requests, and the size of a request's head.
+    header_read_timeout_seconds: int = Field(default=10, gt=0)
+    body_read_timeout_seconds: int = Field(default=30, gt=0)
+    keep_alive_timeout_seconds: int = Field(default=5, gt=0)
+    max_request_line_bytes: int = Field(default=8192, ge=256)
+    max_header_bytes: int = Field(default=16384, ge=1024)
+    max_header_count: int = Field(default=100, ge=10)
 
     @field_validator("database_url")
     @classmethod

@@ -1,17 +1,20 @@
 """The console script: migrate, create-admin and serve, over Django's management commands
-and gunicorn. A bad setting is one line on stderr naming the variable, and exit 1."""
+and uvicorn. A bad setting is one line on stderr naming the variable, and exit 1."""
 
 import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from wsgiref.types import WSGIApplication
 
+from app import server
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
+from app.core.serving import thread_count, worker_count
 from app.core.settings import ConfigurationError, ensure_jwt_secret, get_settings
-from app.server import GunicornServer, server_options
+from app.wsgi_server import whole_requests
 
 SETTINGS_MODULE = "app.config.settings"
 
@@ -39,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--name", required=True)
     admin.set_defaults(command=_create_admin)
 
-    serve = commands.add_parser("serve", help="run the production server (gunicorn)")
+    serve = commands.add_parser("serve", help="run the production server (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None)
@@ -78,14 +81,20 @@ def _create_admin(args: argparse.Namespace) -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     configure_logging("INFO")
-    # Before gunicorn forks, so that every worker inherits the same secret.
+    # Before the workers start, so that every one inherits the same secret.
     ensure_jwt_secret()
     settings = get_settings()
     configure_logging(settings.log_level)
-    options = server_options(
-        settings, args.host, args.port, args.workers, args.certfile, args.keyfile
+    processes = worker_count(args.workers, settings)
+    server.serve(
+        partial(whole_requests, _django_application, thread_count(processes)),
+        settings,
+        host=args.host,
+        port=args.port,
+        workers=processes,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
     )
-    GunicornServer(_django_application, options).run()
 
 
 def _django_application() -> WSGIApplication:

@@ -1,11 +1,8 @@
 """The console script: migrate, create-admin, serve."""
 
-import gc
 import os
-import pickle
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -13,10 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import trustme
-import uvicorn
 
-from app.cli import ServerConfig, listen_per_worker, main
+from app.cli import main
 
 ADMIN = ["create-admin", "--email", "Root@Example.com", "--name", "Root"]
 
@@ -113,65 +108,9 @@ def test_production_refuses_a_weak_secret(
     assert "JWT_SECRET" in capsys.readouterr().err
 
 
-def test_serve_with_a_certificate_speaks_tls_13_at_least(workdir: Path) -> None:
-    bundle = workdir / "server.pem"
-    trustme.CA().issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(bundle)
-    config = ServerConfig(
-        "app.main:create_app", factory=True, ssl_certfile=str(bundle), ssl_keyfile=str(bundle)
-    )
-
-    config.load()
-
-    assert config.ssl is not None
-    assert config.ssl.minimum_version is ssl.TLSVersion.TLSv1_3
-
-
-def test_a_worker_freezes_what_it_loaded_out_of_the_collectors_sight(workdir: Path) -> None:
-    gc.unfreeze()
-    try:
-        ServerConfig("app.main:create_app", factory=True).load()
-
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-
-
 LINUX_ONLY = pytest.mark.skipif(
     sys.platform != "linux", reason="serve gives workers a socket each on Linux only"
 )
-
-
-@LINUX_ONLY
-def test_each_worker_gets_a_socket_of_its_own_and_connections_are_spread() -> None:
-    sockets = listen_per_worker(uvicorn.Config("app.main:create_app", host="127.0.0.1", port=0))
-    # What each worker finds when uvicorn starts it: the list, pickled.
-    workers = [pickle.loads(pickle.dumps(sockets))[0] for _ in range(2)]  # noqa: S301
-    clients = []
-    try:
-        for listener in workers:
-            listener.listen()
-            listener.setblocking(False)
-        port = sockets.reserved.getsockname()[1]
-        assert {listener.getsockname()[1] for listener in workers} == {port}
-        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
-        accepted = [accept_all(listener) for listener in workers]
-        # All 32 on one socket would happen once in two billion.
-        assert sum(accepted) == 32
-        assert min(accepted) > 0, accepted
-    finally:
-        for open_socket in [*clients, *workers, sockets.reserved]:
-            open_socket.close()
-
-
-def accept_all(listener: socket.socket) -> int:
-    accepted = 0
-    while True:
-        try:
-            connection, _ = listener.accept()
-        except BlockingIOError:
-            return accepted
-        connection.close()
-        accepted += 1
 
 
 @LINUX_ONLY

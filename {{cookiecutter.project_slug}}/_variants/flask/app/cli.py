@@ -2,12 +2,14 @@
 
 import os
 import sys
-from typing import Any, NoReturn
+from functools import partial
+from typing import NoReturn
 
 import click
 from alembic import command
 from alembic.config import Config
 
+from app import server
 from app.adapters.cache import connect_cache
 from app.api import create_app, shutdown
 from app.core import validation
@@ -16,11 +18,12 @@ from app.core.errors import Conflict, Unavailable
 from app.core.logging import configure_logging
 from app.core.project import PROJECT
 from app.core.security import PasswordHasher
+from app.core.serving import thread_count, worker_count
 from app.core.settings import ConfigurationError, Settings, ensure_jwt_secret, load_settings
 from app.repositories.database import create_database_engine, session_factory
 from app.repositories.users import SqlUserRepository
-from app.server import GunicornServer, server_options
 from app.services.users import UserService
+from app.wsgi_server import whole_requests
 
 # The command line acts with an admin's rights: it is how the first admin is made.
 OPERATOR = Principal(user_id=0, role=Role.ADMIN)
@@ -98,10 +101,6 @@ def create_admin(email: str, name: str) -> None:
     click.echo(f"created admin {user.email} (id {user.id})")
 
 
-def close_worker_pools(_server: Any, worker: Any) -> None:
-    shutdown(worker.wsgi)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -111,14 +110,22 @@ def close_worker_pools(_server: Any, worker: Any) -> None:
 def serve(
     host: str, port: int, workers: int | None, certfile: str | None, keyfile: str | None
 ) -> None:
-    """Run gunicorn; with a certificate, HTTPS only, TLS 1.3 at the least."""
+    """Run the HTTP server (uvicorn); with a certificate, HTTPS only, TLS 1.3 at the least."""
     ensure_jwt_secret()
     settings = settings_or_exit()
     configure_logging(settings.log_level)
     try:
-        options = server_options(settings, host, port, workers, certfile, keyfile)
+        processes = worker_count(workers, settings)
         # Fails here, once, rather than in every worker, when REDIS_URL cannot be used.
         connect_cache(settings.redis_url).close()
+        server.serve(
+            partial(whole_requests, create_app, thread_count(processes), shutdown),
+            settings,
+            host=host,
+            port=port,
+            workers=processes,
+            certfile=certfile,
+            keyfile=keyfile,
+        )
     except ConfigurationError as exc:
         fail(str(exc))
-    GunicornServer(create_app, {**options, "worker_exit": close_worker_pools}).run()

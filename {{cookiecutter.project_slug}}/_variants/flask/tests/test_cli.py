@@ -3,28 +3,23 @@
 import os
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import redis
 from click.testing import CliRunner
-from flask import Flask
 from sqlalchemy import event, inspect
 
-from app.api import create_app
-from app.cli import close_worker_pools, main
-from app.core.settings import ConfigurationError
+from app.api import shutdown
+from app.cli import main
 from app.repositories.database import create_database_engine
-from app.server import GunicornServer, JsonGunicornLogger, require_tls_1_3, server_options
 from app.wiring import db
-from tests.conftest import TEST_REDIS_URL, AppFactory, make_settings
+from tests.conftest import TEST_REDIS_URL, AppFactory
 
 ADMIN_PASSWORD = "an admin passphrase"
 # Generous: a loaded CI machine may take a while to import and fork.
@@ -143,54 +138,7 @@ def test_serve_refuses_several_workers_without_redis(env: dict[str, str]) -> Non
     assert code == 1 and "REDIS_URL" in err
 
 
-def test_server_options(database_url: str) -> None:
-    settings = make_settings(database_url, redis_url=None)
-
-    options = server_options(settings, "127.0.0.1", 8000, None, None, None)
-
-    assert options["bind"] == "127.0.0.1:8000"
-    assert (options["workers"], options["worker_class"]) == (1, "gthread")
-    assert not options["reuse_port"]
-    assert "certfile" not in options
-    assert server_options(settings, "::1", 8000, 1, None, None)["bind"] == "[::1]:8000"
-    with pytest.raises(ConfigurationError):
-        server_options(settings, "127.0.0.1", 8000, None, "cert.pem", None)
-
-
-def test_several_workers_with_redis(database_url: str) -> None:
-    settings = make_settings(database_url, redis_url="redis://127.0.0.1:6379/0")
-
-    default = server_options(settings, "127.0.0.1", 8000, None, None, None)
-    assert default["workers"] == os.cpu_count()
-    two = server_options(settings, "127.0.0.1", 8000, 2, None, None)
-    assert (two["workers"], two["threads"]) == (2, 4)
-    assert two["reuse_port"] is (sys.platform == "linux")
-
-
-def test_tls_options_require_tls_1_3(database_url: str) -> None:
-    options = server_options(make_settings(database_url), "0.0.0.0", 8443, None, "c.pem", "k.pem")  # noqa: S104
-
-    assert (options["certfile"], options["keyfile"]) == ("c.pem", "k.pem")
-    context = options["ssl_context"](None, lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
-    assert context.minimum_version == ssl.TLSVersion.TLSv1_3
-    assert require_tls_1_3 is options["ssl_context"]
-
-
-def test_gunicorn_is_configured_and_builds_the_app(env: dict[str, str], database_url: str) -> None:
-    settings = make_settings(database_url, redis_url=None)
-    options = server_options(settings, "127.0.0.1", 8000, None, None, None)
-    server = GunicornServer(create_app, options)
-
-    assert server.cfg.workers == 1 and server.cfg.threads == options["threads"]
-    logger = JsonGunicornLogger(server.cfg)
-    assert logger.error_log.propagate and logger.access_log.disabled
-    app = server.load()
-    assert isinstance(app, Flask)
-    with app.test_client() as client:
-        assert client.get("/health").status_code == 200
-
-
-def test_a_worker_closes_its_pools_on_exit(make_app: AppFactory) -> None:
+def test_a_stopping_worker_closes_its_pools_which_reopen_on_demand(make_app: AppFactory) -> None:
     # Redis names the app's connections by this, so that they can be told from the suite's.
     name = f"worker-exit-{uuid.uuid4().hex}"
     app = make_app(redis_url=f"{TEST_REDIS_URL}?client_name={name}" if TEST_REDIS_URL else None)
@@ -201,12 +149,13 @@ def test_a_worker_closes_its_pools_on_exit(make_app: AppFactory) -> None:
     # Readiness leaves a database connection, and a Redis one when configured, in the pools.
     assert app.test_client().get("/health/ready").status_code == 200
 
-    close_worker_pools(None, SimpleNamespace(wsgi=app))
+    shutdown(app)
 
     assert closed, "no pooled database connection was closed"
     if TEST_REDIS_URL:
         with redis.Redis.from_url(TEST_REDIS_URL) as client:
             assert not [c for c in client.client_list() if c["name"] == name]
+    assert app.test_client().get("/health/ready").status_code == 200
 
 
 def free_port() -> int:

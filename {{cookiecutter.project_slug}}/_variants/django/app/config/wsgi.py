@@ -1,4 +1,5 @@
-"""The WSGI application gunicorn serves.
+"""The WSGI application `serve` runs (app/wsgi_server.py reads each body whole first, chunked
+or not, and gives it a Content-Length, which is all Django reads a body by).
 
 Forwarded headers are resolved here, around all of Django, by the WSGI middleware Flask
 uses too: every Django middleware (request log, CORS, rate limits) and
@@ -10,7 +11,6 @@ from wsgiref.types import WSGIApplication
 
 from django.core.wsgi import get_wsgi_application
 
-from app.api.chunked import ChunkedBodyMiddleware
 from app.api.proxy_headers import ProxyHeadersMiddleware
 from app.core.settings import get_settings
 
@@ -18,7 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.config.settings")
 
 
 def build_application() -> WSGIApplication:
-    application: WSGIApplication = ChunkedBodyMiddleware(get_wsgi_application())
+    application: WSGIApplication = get_wsgi_application()
     trusted = get_settings().forwarded_allow_ips
     return ProxyHeadersMiddleware(application, trusted) if trusted else application
 

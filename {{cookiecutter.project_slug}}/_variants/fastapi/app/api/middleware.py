@@ -10,8 +10,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import STATE_REQUEST_ID, error_response
 from app.core import request_id
-from app.core.errors import InternalError, PayloadTooLarge, UnsupportedMediaType
+from app.core.errors import InternalError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from app.core.http import MAX_BODY_BYTES, SECURITY_HEADERS, is_json_content_type
+from app.core.json_body import load_json_object
 from app.core.logging import LogEvent
 
 logger = structlog.get_logger(__name__)
@@ -71,7 +72,8 @@ class RequestContextMiddleware:
 class BodyGuardMiddleware:
     """A body sent to a route that takes one must be JSON (415) and at most MAX_BODY_BYTES
     (413), checked before anything reads it: by Content-Length when given, and by counting
-    as it streams in."""
+    as it streams in. Then it must be a JSON object by app/core/json_body.py's rules (400
+    naming `body`), before FastAPI parses it again for the route."""
 
     def __init__(self, app: ASGIApp, *, router: Router) -> None:
         self.app = app
@@ -104,6 +106,11 @@ class BodyGuardMiddleware:
             if len(body) > MAX_BODY_BYTES:
                 await error_response(PayloadTooLarge(), scope)(scope, receive, send)
                 return
+        try:
+            load_json_object(bytes(body))
+        except ValidationFailed as exc:
+            await error_response(exc, scope)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

@@ -1,7 +1,6 @@
 """The request parser behind flask-smorest's @arguments: every failure becomes the
 contract's 400 `validation_error` whose details name top-level fields."""
 
-import json
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -11,12 +10,7 @@ from marshmallow.exceptions import SCHEMA
 from webargs.flaskparser import FlaskParser
 
 from app.core.errors import FieldError, ValidationFailed
-
-BODY = "body"
-
-
-def body_error(message: str) -> ValidationFailed:
-    return ValidationFailed([{"field": BODY, "message": message}])
+from app.core.json_body import BODY, load_json_object
 
 
 def _first_message(messages: Any) -> str:
@@ -33,14 +27,9 @@ class ContractParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = ValidationFailed.status
 
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
-        """Anything but a JSON object (no body, bad JSON, a list...) is a 400 on `body`."""
-        try:
-            data = json.loads(req.get_data(cache=True))
-        except (ValueError, UnicodeDecodeError):
-            raise body_error("must be a JSON object") from None
-        if not isinstance(data, dict):
-            raise body_error("must be a JSON object")
-        return data
+        """Anything but a JSON object (no body, bad JSON, a list...) is a 400 on `body`, as
+        is a hostile one (app/core/json_body.py)."""
+        return load_json_object(req.get_data(cache=True))
 
     def handle_error(
         self,

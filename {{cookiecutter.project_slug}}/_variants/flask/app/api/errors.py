@@ -8,7 +8,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.api.arguments import body_error
 from app.api.hooks import current_request_id
 from app.core.errors import (
     AppError,
@@ -18,6 +17,7 @@ from app.core.errors import (
     error_body,
     error_for_status,
 )
+from app.core.json_body import body_error
 from app.core.logging import LogEvent
 
 logger = structlog.get_logger(__name__)
