@@ -4,10 +4,10 @@ import json
 import re
 import sys
 
-ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 # The answers as given, before cookiecutter rendered them (it renders extra context and
 # --no-input answers as templates); absent when a tool such as cruft renders stored answers.
-GIVEN = json.loads(r'''{{ _cookiecutter | default({}) | tojson }}''')
+GIVEN = json.loads(r"""{{ _cookiecutter | default({}) | tojson }}""")
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -64,7 +64,8 @@ def text_error(field: str, value: str, max_length: int) -> str | None:
     if len(value) > max_length:
         return f"{field} must be at most {max_length} characters."
     if not value.isprintable() or FORBIDDEN_IN_TEXT & set(value):
-        return f"{field} must be printable text without any of {''.join(sorted(FORBIDDEN_IN_TEXT))}."
+        forbidden = "".join(sorted(FORBIDDEN_IN_TEXT))
+        return f"{field} must be printable text without any of {forbidden}."
     return None
 
 
@@ -80,8 +81,8 @@ def first_error(answers: dict[str, str], given: dict[str, object]) -> str | None
     slug = answers["project_slug"]
     if not SLUG.match(slug) or len(slug) > 50:
         return (
-            f"project_slug {shown(slug)} must be 1-50 lower-case letters, digits and single hyphens, "
-            "starting with a letter."
+            f"project_slug {shown(slug)} must be 1-50 lower-case letters, digits and single "
+            "hyphens, starting with a letter."
         )
     email = answers["author_email"]
     if len(email) > 254 or not EMAIL.match(email):

@@ -1,21 +1,12 @@
 """Fixtures shared by the template's tests: baked projects and their environments."""
 
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 import pytest
 
-from tests.baking import bake, install
-from tests.matrix import DependencySet, accepted, dependency_sets, rejected
-
-
-@dataclass(frozen=True)
-class BakedProject:
-    dependency_set: DependencySet
-    path: Path
-    bin: Path
-    slug: str
+from harness.baking import BakedProject, bake, install
+from harness.matrix import TEMPLATE, DependencySet, accepted, dependency_sets, rejected
 
 
 def pytest_report_header() -> list[str]:
@@ -28,8 +19,14 @@ def pytest_report_header() -> list[str]:
 _baked: dict[tuple[DependencySet, str], BakedProject] = {}
 
 
+class BakedSet(Protocol):
+    def __call__(
+        self, dependency_set: DependencySet, python: str = sys.executable
+    ) -> BakedProject: ...
+
+
 @pytest.fixture(scope="session")
-def baked_set(tmp_path_factory: pytest.TempPathFactory):
+def baked_set(tmp_path_factory: pytest.TempPathFactory) -> BakedSet:
     """Bake and install one project per dependency set and Python (this process's own,
     unless another interpreter is given), once per test process."""
 
@@ -44,6 +41,12 @@ def baked_set(tmp_path_factory: pytest.TempPathFactory):
         return _baked[key]
 
     return get
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-cookies bakes the template at --template, the working directory by default;
+    # these tests bake this repository's template wherever pytest is started.
+    config.option.template = str(TEMPLATE)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,7 +71,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = config.getoption("--framework")
     if not wanted:
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         framework = _framework_of(item)
         (kept if framework is None or framework in wanted else dropped).append(item)

@@ -51,7 +51,8 @@ def env_file(path: Path) -> dict[str, str]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text())
+    return loaded
 
 
 def base_settings(project: Path) -> dict[str, str]:
@@ -69,7 +70,7 @@ def only(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 def container(workload: dict[str, Any]) -> dict[str, Any]:
     """The one container of a Deployment's or a Job's pod."""
-    containers = workload["spec"]["template"]["spec"]["containers"]
+    containers: list[dict[str, Any]] = workload["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1, containers
     return containers[0]
 
@@ -88,4 +89,4 @@ def pause_seconds(web: dict[str, Any]) -> int:
 
 
 def named_port(web: dict[str, Any], name: str) -> int:
-    return next(port["containerPort"] for port in web["ports"] if port["name"] == name)
+    return next(int(port["containerPort"]) for port in web["ports"] if port["name"] == name)

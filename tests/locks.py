@@ -13,8 +13,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.baking import bake, output_of, run
-from tests.matrix import (
+from harness.baking import bake, output_of, run
+from harness.matrix import (
     PROJECT_TEMPLATE,
     DependencySet,
     answer,

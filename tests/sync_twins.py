@@ -14,7 +14,7 @@ from pathlib import Path
 import libcst as cst
 from unasyncd.transformers import TreeTransformer
 
-from tests.matrix import PROJECT_TEMPLATE
+from harness.matrix import PROJECT_TEMPLATE
 
 COMMAND = "uv run python -m tests.sync_twins"
 ORIGINALS = "_variants/fastapi"

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import CookiecutterException, FailedHookException
+from pytest_cookies.plugin import Cookies
 
-from tests.baking import bake, output_of, run
-from tests.matrix import TEMPLATE, combination_id, rejected, unsupported
+from harness.baking import output_of, run
+from harness.matrix import TEMPLATE, combination_id, rejected, unsupported
+from tests.cookies import left_behind, output_folder, project_of, refusal_of
 
 BAD_ANSWERS = [
     ({"project_slug": "Acme API"}, "project_slug"),
@@ -37,33 +39,39 @@ BAD_ANSWERS = [
 
 @pytest.mark.parametrize(("answers", "field"), BAD_ANSWERS, ids=[f for _, f in BAD_ANSWERS])
 def test_a_bad_answer_names_its_field_and_writes_nothing(
-    answers: dict[str, str], field: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    answers: dict[str, str],
+    field: str,
+    cookies: Cookies,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    with pytest.raises(FailedHookException):
-        bake(answers, tmp_path)
+    refused = refusal_of(cookies.bake(extra_context=answers))
+    assert isinstance(refused, FailedHookException), refused
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
     assert errors[0].startswith(f"ERROR: {field} "), errors
-    assert list(tmp_path.iterdir()) == []
+    assert left_behind(tmp_path) == []
 
 
 @pytest.mark.parametrize("answers", rejected(), ids=combination_id)
 def test_an_unsupported_combination_is_refused_with_its_reason(
-    answers: dict[str, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    answers: dict[str, str], cookies: Cookies, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(FailedHookException):
-        bake(answers, tmp_path)
+    refused = refusal_of(cookies.bake(extra_context=answers))
+    assert isinstance(refused, FailedHookException), refused
     reasons = [why for combo, why in unsupported() if combo.items() <= answers.items()]
     assert f"ERROR: {reasons[0]}" in capfd.readouterr().err
-    assert list(tmp_path.iterdir()) == []
+    assert left_behind(tmp_path) == []
 
 
 @pytest.mark.parametrize(
     "name",
     ["Café Ünïcode Service", "Team's API (beta)", "a" * 80, "Acme: Billing #1 & co"],
 )
-def test_a_plain_name_gives_a_valid_slug_and_a_working_bake(name: str, tmp_path: Path) -> None:
-    project = bake({"project_name": name}, tmp_path)
-    assert project.parent == tmp_path
+def test_a_plain_name_gives_a_valid_slug_and_a_working_bake(
+    name: str, cookies: Cookies, tmp_path: Path
+) -> None:
+    project = project_of(cookies.bake(extra_context={"project_name": name}))
+    assert project.parent.parent == output_folder(tmp_path)
     assert (project / "pyproject.toml").is_file()
     assert project.name.replace("-", "").isalnum()
 
@@ -110,32 +118,37 @@ def written_as_given(project: Path, field: str) -> list[object]:
 @pytest.mark.parametrize("label", HOSTILE)
 @pytest.mark.parametrize("field", FREE_TEXT)
 def test_a_hostile_answer_is_refused_in_one_line_or_baked_literally(
-    field: str, label: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    field: str,
+    label: str,
+    cookies: Cookies,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     value = HOSTILE[label]
-    output = tmp_path / "output"
-    try:
-        project = bake({field: value}, output)
-    except (CookiecutterException, OSError, ValueError) as refused:
-        if field == "project_slug" and label in FAILS_BEFORE_THE_HOOKS:
-            assert str(refused).strip() and "\n" not in str(refused).strip(), refused
-        else:
-            assert isinstance(refused, FailedHookException), refused
-            errors = [
-                line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")
-            ]
-            assert len(errors) == 1 and errors[0].startswith(f"ERROR: {field} "), errors
-        assert not [path for path in output.rglob("*") if not path.is_dir()]
-        if not (field == "project_slug" and label == "slash"):
-            # cookiecutter makes "a/" for the slug "a/b" before the hook refuses it, and
-            # removes only "a/b".
-            assert list(output.iterdir()) == []
-    else:
-        assert project.parent == output
+    result = cookies.bake(extra_context={field: value})
+    if result.exception is None:
+        project = project_of(result)
+        assert project.parent.parent == output_folder(tmp_path), "baked outside its folder"
         assert all(found == value for found in written_as_given(project, field))
-        result = run(["ruff", "check", "--no-cache", "."], cwd=project)
-        assert result.returncode == 0, output_of(result)
-    assert list(tmp_path.iterdir()) == [output], "written beside the output folder"
+        linted = run(["ruff", "check", "--no-cache", "."], cwd=project)
+        assert linted.returncode == 0, output_of(linted)
+        return
+    refused = result.exception
+    if field == "project_slug" and label in FAILS_BEFORE_THE_HOOKS:
+        assert isinstance(refused, CookiecutterException | OSError | ValueError), refused
+        assert str(refused).strip() and "\n" not in str(refused).strip(), refused
+    else:
+        assert isinstance(refused, FailedHookException), refused
+        errors = [
+            line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")
+        ]
+        assert len(errors) == 1 and errors[0].startswith(f"ERROR: {field} "), errors
+    left = left_behind(tmp_path)
+    if field == "project_slug" and label == "slash":
+        # cookiecutter makes "a/" for the slug "a/b" before the hook refuses it, and
+        # removes only "a/b".
+        left = [path for path in left if not path.is_dir()]
+    assert left == [], "a refused bake left files behind"
 
 
 def test_a_template_given_by_a_relative_path_bakes(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import bake
-from tests.matrix import TEMPLATE, DependencySet, options
+from harness.baking import bake
+from harness.matrix import TEMPLATE, DependencySet, options
 
 ARCHITECTURE = TEMPLATE / "docs" / "architecture.md"
 COLUMNS = {"FastAPI": "fastapi", "Flask": "flask", "Django": "django"}

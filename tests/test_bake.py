@@ -1,15 +1,18 @@
 """Every accepted combination bakes into a clean, linted project holding exactly its files."""
 
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from pytest_cookies.plugin import Cookies
 
-from tests.baking import bake, output_of, run
+from harness.baking import output_of, run
+from harness.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
+from tests.cookies import project_of
 from tests.kubernetes import REQUIRED_IN_PRODUCTION, settings_variables
-from tests.matrix import PROJECT_TEMPLATE, accepted, answer, combination_id, manifest
 
 LEFTOVER_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}")
 # The web framework's own templates (the docs page's), which the bake copies as they are.
@@ -44,23 +47,27 @@ def expected_files(answers: dict[str, str]) -> tuple[set[str], set[str]]:
     return must_have, must_not
 
 
+Bakes = Callable[[dict[str, str]], Path]
+
+
 @pytest.fixture(scope="module")
-def bakes(tmp_path_factory: pytest.TempPathFactory):
+def bakes(cookies_session: Cookies) -> Bakes:
     """One bake per combination, shared by the tests that inspect it."""
-    root = tmp_path_factory.mktemp("bakes")
     baked: dict[str, Path] = {}
 
     def get(answers: dict[str, str]) -> Path:
         key = combination_id(answers)
         if key not in baked:
-            baked[key] = bake(answers, root / key)
+            baked[key] = project_of(cookies_session.bake(extra_context=answers))
         return baked[key]
 
     return get
 
 
 @pytest.mark.parametrize("answers", accepted(), ids=combination_id)
-def test_every_combination_bakes_clean(answers: dict[str, str], bakes, tmp_path: Path) -> None:
+def test_every_combination_bakes_clean(
+    answers: dict[str, str], bakes: Bakes, tmp_path: Path
+) -> None:
     project = bakes(answers)
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
 
@@ -125,7 +132,7 @@ KUBERNETES_FILES = {
 @pytest.mark.parametrize(
     "answers", [a for a in accepted() if a["use_kubernetes"] == "n"], ids=combination_id
 )
-def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> None:
+def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes: Bakes) -> None:
     project = bakes(answers)
     if answers["use_docker"] == "y":
         result = run(["hadolint", "Dockerfile"], cwd=project)
@@ -149,7 +156,7 @@ def test_deployment_files_pass_their_linters(answers: dict[str, str], bakes) -> 
         check_schema(project, "vendor.renovate", "renovate.json")
 
 
-def check_compose_services(project: Path, services: dict, with_redis: bool) -> None:
+def check_compose_services(project: Path, services: dict[str, Any], with_redis: bool) -> None:
     """Every service is health-checked (a one-off command is waited for until it exits
     instead), and waited for healthy; the service's variables are ones its settings read."""
     one_off = {name for name, s in services.items() if s["healthcheck"] == {"disable": True}}
@@ -171,9 +178,9 @@ def check_schema(project: Path, schema: str, file: str) -> None:
     assert result.returncode == 0, output_of(result)
 
 
-def updates_of(dependabot: Path) -> list[dict]:
+def updates_of(dependabot: Path) -> list[dict[str, Any]]:
     """Dependabot's entries; each must come weekly, its updates grouped into one request."""
-    updates = yaml.safe_load(dependabot.read_text())["updates"]
+    updates: list[dict[str, Any]] = yaml.safe_load(dependabot.read_text())["updates"]
     for update in updates:
         assert update["schedule"]["interval"] == "weekly", update
         assert [g["patterns"] for g in update["groups"].values()] == [["*"]], update
@@ -181,13 +188,12 @@ def updates_of(dependabot: Path) -> list[dict]:
 
 
 def test_baking_the_same_answers_twice_gives_the_same_tree_but_a_fresh_secret(
-    tmp_path: Path,
+    cookies: Cookies,
 ) -> None:
-    first = bake({}, tmp_path / "first")
-    second = bake({}, tmp_path / "second")
+    first = project_of(cookies.bake())
+    second = project_of(cookies.bake())
     first_files = template_files(first)
     assert first_files == template_files(second)
     for name in first_files - {".env"}:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert (first / ".env").read_text() != (second / ".env").read_text()
-    shutil.rmtree(tmp_path)

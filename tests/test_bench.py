@@ -1,6 +1,6 @@
 """The benchmark reads wrk's report as wrk prints it, slow runs included."""
 
-from bench.run import parse_wrk
+from bench.load import parse_wrk
 
 # wrk pads a latency in seconds with a space at the end of its line.
 SLOW_RUN = """\

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.baking import bake, output_of, run
+from harness.baking import bake, output_of, run
+from harness.matrix import TEMPLATE, accepted, combination_id
 from tests.kubernetes import (
     BASE,
     PRODUCTION,
@@ -35,7 +37,6 @@ from tests.kubernetes import (
     pause_seconds,
     settings_variables,
 )
-from tests.matrix import TEMPLATE, accepted, combination_id
 
 DOCKERFILE = Path("Dockerfile")
 # The newest release whose schemas kubernetes-validate ships (it needs no network).
@@ -115,8 +116,11 @@ _digests: dict[str, tuple[Path, str]] = {}
 _checkov_reports: dict[str, str] = {}
 
 
+Assemble = Callable[[dict[str, str]], Assembled]
+
+
 @pytest.fixture(scope="module")
-def assembled(tmp_path_factory: pytest.TempPathFactory):
+def assembled(tmp_path_factory: pytest.TempPathFactory) -> Assemble:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not on PATH: the manifests cannot be assembled here")
@@ -146,7 +150,9 @@ def read_content(project: Path) -> str:
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_the_base_and_the_overlay_assemble_into_valid_resources(answers, assembled) -> None:
+def test_the_base_and_the_overlay_assemble_into_valid_resources(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     deployment = assembled(answers)
     for resources, kinds in (
         (deployment.base, BASE_KINDS),
@@ -164,7 +170,9 @@ def test_the_base_and_the_overlay_assemble_into_valid_resources(answers, assembl
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_checkov_finds_nothing_and_every_skip_says_why(answers, assembled) -> None:
+def test_checkov_finds_nothing_and_every_skip_says_why(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     problems = assembled(answers).checkov_problems()
     assert not problems, problems
 
@@ -195,7 +203,9 @@ def checkov_problems(files: list[Path]) -> str:
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_every_variable_set_is_a_setting_and_production_lacks_none(answers, assembled) -> None:
+def test_every_variable_set_is_a_setting_and_production_lacks_none(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     deployment = assembled(answers)
     read = settings_variables(deployment.project)
     resources = deployment.production
@@ -215,7 +225,7 @@ def test_every_variable_set_is_a_setting_and_production_lacks_none(answers, asse
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_no_secret_value_is_committed(answers, assembled) -> None:
+def test_no_secret_value_is_committed(answers: dict[str, str], assembled: Assemble) -> None:
     project = assembled(answers).project
     assert set(env_file(project / SECRET_EXAMPLE)) == SECRET_VARIABLES
     assert not any(env_file(project / SECRET_EXAMPLE).values())
@@ -224,7 +234,9 @@ def test_no_secret_value_is_committed(answers, assembled) -> None:
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_probes_and_port_are_those_the_service_serves(answers, assembled) -> None:
+def test_probes_and_port_are_those_the_service_serves(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     deployment = assembled(answers)
     resources = deployment.production
     web = container(only(resources, "Deployment"))
@@ -246,7 +258,9 @@ def test_probes_and_port_are_those_the_service_serves(answers, assembled) -> Non
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_pods_are_locked_down_and_replaced_without_losing_capacity(answers, assembled) -> None:
+def test_pods_are_locked_down_and_replaced_without_losing_capacity(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     deployment = assembled(answers)
     resources = deployment.production
     web_deployment = only(resources, "Deployment")
@@ -283,7 +297,9 @@ def graceful_shutdown_seconds(project: Path) -> int:
 
 
 @pytest.mark.parametrize("answers", PARAMS)
-def test_database_connections_fit_at_the_autoscalers_maximum(answers, assembled) -> None:
+def test_database_connections_fit_at_the_autoscalers_maximum(
+    answers: dict[str, str], assembled: Assemble
+) -> None:
     """Every pod the autoscaler may run, one more during a rollout, and the migration Job,
     each with its pool full, stay within PostgreSQL's default connections."""
     deployment = assembled(answers)

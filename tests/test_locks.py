@@ -1,12 +1,13 @@
 """Every dependency set bakes with the lock its suite passed with, whatever the slug."""
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.baking import bake, output_of, run
+from harness.baking import bake, output_of, run
+from harness.matrix import DependencySet, dependency_sets
 from tests.locks import REFRESH_COMMAND
-from tests.matrix import dependency_sets
 
 # Not the name the locks were written with, and sorted before every package in them.
 UNUSUAL_SLUG = "a0-b"
@@ -14,7 +15,7 @@ UNUSUAL_SLUG = "a0-b"
 
 @pytest.mark.parametrize("dependency_set", [pytest.param(s, id=s.id) for s in dependency_sets()])
 def test_every_dependency_set_bakes_a_lock_that_matches_its_pyproject(
-    dependency_set, tmp_path
+    dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     project = bake({**dependency_set.answers(), "project_slug": UNUSUAL_SLUG}, tmp_path)
     # The lock alone says whether it still answers pyproject.toml: nothing is downloaded.

@@ -7,17 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import (
+from harness.baking import BakedProject, find_python, output_of, run
+from harness.databases import (
     claim_redis_database,
     drop_postgres_database,
-    find_python,
-    output_of,
     postgres_url,
     release_redis_database,
-    run,
 )
-from tests.conftest import BakedProject
-from tests.matrix import DependencySet, dependency_sets
+from harness.matrix import DependencySet, dependency_sets
+from tests.conftest import BakedSet
 
 SETS = dependency_sets()
 
@@ -94,14 +92,16 @@ def run_suite(project: BakedProject, backend: str, coverage: bool) -> None:
 
 @pytest.mark.suite
 @pytest.mark.parametrize(("dependency_set", "backend"), CASES)
-def test_the_baked_suite_passes(dependency_set: DependencySet, backend: str, baked_set) -> None:
+def test_the_baked_suite_passes(
+    dependency_set: DependencySet, backend: str, baked_set: BakedSet
+) -> None:
     run_suite(baked_set(dependency_set), backend, coverage=True)
 
 
 @pytest.mark.suite
 @pytest.mark.parametrize(("dependency_set", "backend", "version"), NEWER_PYTHON_CASES)
 def test_the_baked_suite_passes_on_the_newer_pythons(
-    dependency_set: DependencySet, backend: str, version: str, baked_set
+    dependency_set: DependencySet, backend: str, version: str, baked_set: BakedSet
 ) -> None:
     python = find_python(version)
     if python is None:
@@ -124,7 +124,7 @@ def test_the_baked_suite_passes_on_the_newer_pythons(
     [pytest.param(s, id=s.id, marks=pytest.mark.xdist_group(s.id)) for s in FULLEST],
 )
 def test_the_baked_projects_pre_commit_hooks_pass_offline(
-    dependency_set: DependencySet, baked_set, tmp_path: Path
+    dependency_set: DependencySet, baked_set: BakedSet, tmp_path: Path
 ) -> None:
     """`pre-commit run --all-files` in a fresh repository of the bake, as a team's first
     commit runs it: ruff, `mypy --strict`, the layer contract, bandit and the file checks,

@@ -1,6 +1,6 @@
 """The sync modules that are generated from async originals are what those originals give."""
 
-from tests.matrix import PROJECT_TEMPLATE
+from harness.matrix import PROJECT_TEMPLATE
 from tests.sync_twins import COMMAND, stale_twins
 
 

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.baking import output_of, run
-from tests.matrix import TEMPLATE
+from harness.baking import output_of, run
+from harness.matrix import TEMPLATE
 
 GIT_IDENTITY = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
 

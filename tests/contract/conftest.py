@@ -3,7 +3,7 @@
 Run `uv run pytest tests/contract -k fastapi` (or flask, django). Every framework runs on
 SQLite; with TEST_DATABASE_URL and TEST_REDIS_URL set, on PostgreSQL and Redis too, in
 databases named contract_* (dropped afterwards) and Redis databases 4-9, each claimed by
-one server at a time (see redis_databases.py) and emptied first. The modules whose answers
+one server at a time (see harness/redis_databases.py) and emptied first. The modules whose answers
 rest on storage, cache or counters (`EVERY_BACKEND`) also run on SQLite with Redis and on
 PostgreSQL without it, so every database meets both caches.
 Tests are grouped by dependency set for `--dist loadgroup`, so a worker bakes a set once.
@@ -15,21 +15,19 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.databases import postgres_available, redis_available, services_available
+from harness.matrix import DependencySet
+from harness.servers import LiveServer, start_server
+from tests.conftest import BakedSet
 from tests.contract.helpers import Api, new_client
 from tests.contract.servers import (
     ALLOWED_ORIGIN,
     GENEROUS_LIMITS,
-    LiveServer,
     backend_id,
     frameworks,
-    postgres_available,
-    redis_available,
-    services_available,
     services_set,
     sqlite_set,
-    start_server,
 )
-from tests.matrix import DependencySet
 
 
 def backend_sets() -> list[DependencySet]:
@@ -71,7 +69,7 @@ Launch = Callable[..., LiveServer]
 
 
 @pytest.fixture(scope="session")
-def launch(baked_set, tmp_path_factory: pytest.TempPathFactory) -> Launch:
+def launch(baked_set: BakedSet, tmp_path_factory: pytest.TempPathFactory) -> Launch:
     """Start a server of a dependency set: `launch(set, name, env={...}, ...)`."""
 
     def start(dependency_set: DependencySet, name: str, **options: Any) -> LiveServer:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from harness.servers import free_port
 from tests.contract.helpers import describe, new_client
-from tests.contract.servers import free_port
 
 CONNECT_SECONDS = 5.0
 POLL_SECONDS = 0.1

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from tests.contract.servers import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD
-from tests.matrix import TEMPLATE
+from harness.matrix import TEMPLATE
+from harness.servers import ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD
 
 API = "/api/v1"
 USERS = f"{API}/users"
@@ -86,9 +86,9 @@ def assert_error(
     assert response.headers.get("content-type", "").startswith("application/json"), describe(
         response
     )
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"error"} | extra_keys, describe(response)
-    error = body["error"]
+    error: dict[str, Any] = body["error"]
     expected_keys = {"code", "message", "request_id"}
     if code == "validation_error":
         expected_keys.add("details")
@@ -143,7 +143,7 @@ def assert_user(user: object, **expected: object) -> dict[str, Any]:
 
 def assert_token_pair(response: httpx.Response) -> dict[str, Any]:
     assert_status(response, 200)
-    pair = response.json()
+    pair: dict[str, Any] = response.json()
     assert set(pair) == TOKEN_PAIR_KEYS, pair
     assert pair["token_type"] == "bearer", pair
     assert pair["expires_in"] == ACCESS_TTL_SECONDS, pair
@@ -189,11 +189,13 @@ def encode_jwt(claims: dict[str, Any], secret: str, algorithm: str = "HS256") ->
 
 
 def jwt_header(token: str) -> dict[str, Any]:
-    return json.loads(b64url_decode(token.split(".")[0]))
+    header: dict[str, Any] = json.loads(b64url_decode(token.split(".")[0]))
+    return header
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
-    return json.loads(b64url_decode(token.split(".")[1]))
+    claims: dict[str, Any] = json.loads(b64url_decode(token.split(".")[1]))
+    return claims
 
 
 def access_claims(user_id: int, role: str, issuer: str, /, **changes: Any) -> dict[str, Any]:

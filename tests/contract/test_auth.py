@@ -2,9 +2,11 @@
 
 import time
 import uuid
+from typing import Any
 
 import pytest
 
+from harness.servers import JWT_SECRET
 from tests.contract.helpers import (
     LOGIN,
     LOGOUT,
@@ -22,7 +24,6 @@ from tests.contract.helpers import (
     jwt_header,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET
 
 pytestmark = pytest.mark.contract
 
@@ -72,7 +73,7 @@ def test_login_failure_says_the_same_for_unknown_email_and_wrong_password(api: A
         ({"email": "a@example.com", "password": ["x"]}, "password"),
     ],
 )
-def test_login_with_a_bad_body_is_400(api: Api, body: dict, field: str) -> None:
+def test_login_with_a_bad_body_is_400(api: Api, body: dict[str, Any], field: str) -> None:
     assert_error(api.client.post(LOGIN, json=body), 400, "validation_error", {field})
 
 
@@ -211,7 +212,9 @@ def test_unknown_refresh_token_is_401(api: Api, path: str, token: str) -> None:
 
 @pytest.mark.parametrize("path", [REFRESH, LOGOUT])
 @pytest.mark.parametrize("body", [{}, {"refresh_token": 5}, {"refresh_token": None}])
-def test_refresh_body_without_a_token_string_is_400(api: Api, path: str, body: dict) -> None:
+def test_refresh_body_without_a_token_string_is_400(
+    api: Api, path: str, body: dict[str, Any]
+) -> None:
     assert_error(api.client.post(path, json=body), 400, "validation_error", {"refresh_token"})
 
 

@@ -16,16 +16,16 @@ Needs TEST_DATABASE_URL and TEST_REDIS_URL.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
+from harness.matrix import DependencySet
+from harness.servers import LiveServer
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, TcpProxy, poll
 from tests.contract.helpers import ME, USERS, Account, Api, assert_error, marker, new_client
-from tests.contract.servers import (
-    GENEROUS_LIMITS,
-    LiveServer,
-)
+from tests.contract.servers import GENEROUS_LIMITS
 
 pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 
@@ -145,7 +145,7 @@ def write_once_redis_answers(base_url: str, api: Api, subjects: Subjects) -> Non
 
 
 @pytest.fixture
-def own_redis(tmp_path) -> Iterator[RedisServer]:
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     redis = RedisServer(tmp_path / "redis", persistent=True)
     redis.start()
     yield redis
@@ -164,7 +164,7 @@ def proxied_url(proxy: TcpProxy) -> str:
     return f"redis://127.0.0.1:{proxy.port}/0"
 
 
-def launch_behind(launch: Launch, dependency_set, proxy: TcpProxy) -> LiveServer:
+def launch_behind(launch: Launch, dependency_set: DependencySet, proxy: TcpProxy) -> LiveServer:
     env = {**GENEROUS_LIMITS, "REDIS_URL": proxied_url(proxy)}
     return launch(dependency_set, "behind-proxy", env=env, workers=2)
 
@@ -191,7 +191,7 @@ def outage_on_one_server(
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_a_partition_from_redis_never_leaves_a_stale_read(
-    dependency_set, launch: Launch, redis_proxy: TcpProxy
+    dependency_set: DependencySet, launch: Launch, redis_proxy: TcpProxy
 ) -> None:
     live = launch_behind(launch, dependency_set, redis_proxy)
     try:
@@ -202,7 +202,7 @@ def test_a_partition_from_redis_never_leaves_a_stale_read(
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_redis_back_with_its_old_data_holds_nothing_stale(
-    dependency_set, launch: Launch, own_redis: RedisServer, redis_proxy: TcpProxy
+    dependency_set: DependencySet, launch: Launch, own_redis: RedisServer, redis_proxy: TcpProxy
 ) -> None:
     live = launch_behind(launch, dependency_set, redis_proxy)
     try:
@@ -214,7 +214,7 @@ def test_redis_back_with_its_old_data_holds_nothing_stale(
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_a_server_cut_off_from_redis_leaves_none_stale_on_the_others(
-    dependency_set, launch: Launch, own_redis: RedisServer, redis_proxy: TcpProxy
+    dependency_set: DependencySet, launch: Launch, own_redis: RedisServer, redis_proxy: TcpProxy
 ) -> None:
     cut_off = launch_behind(launch, dependency_set, redis_proxy)
     try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.servers import JWT_SECRET, LiveServer
 from tests.contract.conftest import Launch, backend_sets, server_params, stop_cleanly
 from tests.contract.helpers import (
     HTTP,
@@ -22,7 +23,7 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import ALLOWED_ORIGIN, GENEROUS_LIMITS, JWT_SECRET, LiveServer
+from tests.contract.servers import ALLOWED_ORIGIN, GENEROUS_LIMITS
 
 pytestmark = pytest.mark.contract
 

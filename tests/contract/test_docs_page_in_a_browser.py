@@ -13,11 +13,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
+from harness.servers import LiveServer
 from tests.contract.conftest import server_params
 from tests.contract.helpers import API, DOCS_SCREENSHOT_PROPERTY, HTTP, PASSWORD, unique_email
-from tests.contract.servers import LiveServer, backend_id, frameworks, sqlite_set
+from tests.contract.servers import backend_id, frameworks, sqlite_set
 from tests.contract.test_health_and_docs import CONTRACT_PATHS
 
 CHROMIUM = shutil.which("chromium")
@@ -103,7 +104,12 @@ def test_the_docs_page_works_offline_and_signs_a_user_up(
     page.set_default_timeout(TIMEOUT_MS)
     # A script or style the policy refuses, or a script that fails, is an error here.
     errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         # Once loaded, the page has asked for every script and stylesheet it names.

@@ -18,12 +18,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import cycle
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
-from tests.baking import postgres_url
+from harness.databases import drop_postgres_database, postgres_url
+from harness.matrix import DependencySet
+from harness.servers import LiveServer
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RedisServer, SteadyLoad, TcpProxy, poll
 from tests.contract.helpers import (
@@ -37,13 +40,8 @@ from tests.contract.helpers import (
     marker,
     new_client,
 )
-from tests.contract.servers import (
-    GENEROUS_LIMITS,
-    LiveServer,
-    drop_postgres_database,
-)
+from tests.contract.servers import GENEROUS_LIMITS
 from tests.contract.test_rate_limits import limits, with_room_in_the_window
-from tests.matrix import DependencySet
 
 pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 
@@ -76,7 +74,7 @@ def wait_for_answers(load: SteadyLoad, count: int) -> None:
 
 
 @pytest.fixture
-def own_redis(tmp_path) -> Iterator[RedisServer]:
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     redis = RedisServer(tmp_path / "redis")
     redis.start()
     yield redis
@@ -90,7 +88,7 @@ def is_user_cache_key(key: str, user_id: int) -> bool:
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_redis_killed_under_load_fails_open_and_comes_back(
-    dependency_set, launch: Launch, own_redis: RedisServer
+    dependency_set: DependencySet, launch: Launch, own_redis: RedisServer
 ) -> None:
     live = launch(
         dependency_set, "redis-outage", env={**GENEROUS_LIMITS, "REDIS_URL": own_redis.url}
@@ -177,7 +175,7 @@ def through(proxy: TcpProxy, database_url: str) -> str:
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_database_cut_off_is_503_and_recovers_without_a_restart(
-    dependency_set, launch: Launch, database_proxy: TcpProxy
+    dependency_set: DependencySet, launch: Launch, database_proxy: TcpProxy
 ) -> None:
     direct = postgres_url(f"contract_faults_{dependency_set.framework}_{os.getpid()}")
     assert direct
@@ -244,7 +242,7 @@ def test_database_cut_off_is_503_and_recovers_without_a_restart(
 
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_two_servers_share_writes_rate_limits_and_spent_refresh_tokens(
-    dependency_set, launch: Launch
+    dependency_set: DependencySet, launch: Launch
 ) -> None:
     with two_servers(launch, dependency_set) as (one, other):
         a_write_through_one_is_read_through_the_other(one, other)

@@ -14,12 +14,15 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Err
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
 
+from harness.servers import ADMIN_EMAIL, ADMIN_PASSWORD, LiveServer
 from tests.contract.conftest import (
     NEEDS_SERVICES,
     SERVICE_PARAMS,
@@ -28,16 +31,12 @@ from tests.contract.conftest import (
     stop_cleanly,
 )
 from tests.contract.helpers import API, bearer
-from tests.contract.servers import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    GENEROUS_LIMITS,
-    LiveServer,
-    frameworks,
-    sqlite_set,
-)
+from tests.contract.servers import GENEROUS_LIMITS, frameworks, sqlite_set
 
 pytestmark = pytest.mark.contract
+
+# An operation of an OpenAPI document, whatever its parameters and responses.
+Operation = APIOperation[Any, Any, Any, Any]
 
 
 @pytest.fixture(
@@ -72,7 +71,9 @@ def api_schema(fuzzed_server: LiveServer) -> schemathesis.BaseSchema:
 
 
 def error_envelope(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext,
+    response: schemathesis.Response,
+    case: schemathesis.Case[Operation],
 ) -> None:
     """contract.md: a 4xx body is {"error": {code, message, request_id[, details]}}."""
     if not 400 <= response.status_code < 500:
@@ -118,7 +119,11 @@ def fuzz(api_schema: schemathesis.BaseSchema, headers: dict[str, str]) -> set[st
     the operations for which no invalid input could be generated."""
     failures: list[str] = []
     without_invalid_input: set[str] = set()
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    operations: list[Operation] = []
+    for result in api_schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        operations.append(result.ok())
     # Writes last, so that the admin's own account is read before a PUT or DELETE may hit it.
     operations.sort(key=lambda operation: operation.method.upper() in {"PUT", "PATCH", "DELETE"})
     for operation in operations:
@@ -126,7 +131,7 @@ def fuzz(api_schema: schemathesis.BaseSchema, headers: dict[str, str]) -> set[st
 
             @BOUNDED
             @given(case=operation.as_strategy(mode))
-            def call(case: schemathesis.Case) -> None:
+            def call(case: schemathesis.Case[Operation]) -> None:
                 case.call_and_validate(headers=headers, checks=CHECKS)
 
             try:
@@ -171,11 +176,15 @@ def test_sequences_of_operations_keep_to_the_document_for_an_admin(
     """Last in the module: its writes may change or delete the admin's own account."""
 
     class Sequences(api_schema.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: Case[Operation]) -> dict[str, Any]:
             return {"headers": admin_headers}
 
         def validate_response(
-            self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
+            self,
+            response: Response,
+            case: Case[Operation],
+            additional_checks: Any = None,
+            **kwargs: Any,
         ) -> None:
             case.validate_response(response, checks=CHECKS)
 

@@ -2,6 +2,7 @@
 
 import html
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -38,7 +39,7 @@ def test_readiness_reports_database_and_cache(client: httpx.Client) -> None:
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
 
 
-def documented_paths(document: dict) -> dict[str, set[str]]:
+def documented_paths(document: dict[str, Any]) -> dict[str, set[str]]:
     """Paths with their methods, prefixed by a relative server URL if the document has one."""
     servers = document.get("servers") or [{}]
     prefix = re.sub(r"^[a-z]+://[^/]+", "", servers[0].get("url", "")).rstrip("/")

@@ -19,16 +19,11 @@ from typing import Any
 
 import pytest
 
+from harness.databases import services_available
+from harness.servers import LiveServer
 from tests.contract.conftest import Launch, server_params, stop_cleanly
 from tests.contract.helpers import HTTP, USERS, assert_error, new_client
-from tests.contract.servers import (
-    GENEROUS_LIMITS,
-    LiveServer,
-    frameworks,
-    services_available,
-    services_set,
-    sqlite_set,
-)
+from tests.contract.servers import GENEROUS_LIMITS, frameworks, services_set, sqlite_set
 
 pytestmark = pytest.mark.contract
 

@@ -1,5 +1,7 @@
 """GET /api/v1/users: admins only, pagination, bounds, search and order."""
 
+from typing import Any
+
 import pytest
 
 from tests.contract.conftest import EVERY_BACKEND
@@ -27,10 +29,11 @@ def sign_up_named(api: Api, *names: str) -> list[int]:
     return ids
 
 
-def listing(api: Api, admin: Account, **params: object) -> dict:
+def listing(api: Api, admin: Account, **params: str | int) -> dict[str, Any]:
     response = api.client.get(USERS, params=params, headers=admin.auth)
     assert_status(response, 200)
-    return response.json()
+    page: dict[str, Any] = response.json()
+    return page
 
 
 def test_list_shape_and_defaults(api: Api) -> None:
@@ -97,7 +100,7 @@ def test_limit_bounds_are_inclusive(api: Api, limit: int) -> None:
         ({"search": "s" * 101}, "search"),
     ],
 )
-def test_bad_query_value_is_400_naming_it(api: Api, params: dict, field: str) -> None:
+def test_bad_query_value_is_400_naming_it(api: Api, params: dict[str, Any], field: str) -> None:
     admin = api.admin()
     response = api.client.get(USERS, params=params, headers=admin.auth)
     assert_error(response, 400, "validation_error", {field})

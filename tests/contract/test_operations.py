@@ -11,11 +11,23 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import BakedProject
+from harness.baking import BakedProject
+from harness.matrix import DependencySet
+from harness.servers import (
+    ADMIN_EMAIL,
+    ADMIN_NAME,
+    JWT_SECRET,
+    LiveServer,
+    command,
+    free_port,
+    server_environment,
+)
+from tests.conftest import BakedSet
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, server_params
 from tests.contract.faults import RedisServer, poll
 from tests.contract.helpers import (
@@ -30,17 +42,7 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import (
-    ADMIN_EMAIL,
-    ADMIN_NAME,
-    JWT_SECRET,
-    LiveServer,
-    command,
-    frameworks,
-    free_port,
-    server_environment,
-    sqlite_set,
-)
+from tests.contract.servers import frameworks, sqlite_set
 
 pytestmark = pytest.mark.contract
 
@@ -115,7 +117,11 @@ REFUSALS = [
     ids=[f"{v}-{i}" for i, (_, v) in enumerate(REFUSALS)],
 )
 def test_serve_refuses_a_bad_setting_in_one_line(
-    baked_set, dependency_set, tmp_path: Path, variables: dict, variable: str
+    baked_set: BakedSet,
+    dependency_set: DependencySet,
+    tmp_path: Path,
+    variables: dict[str, Any],
+    variable: str,
 ) -> None:
     env = sqlite_env(tmp_path, **variables)
     result = run_command(baked_set(dependency_set), ["serve", "--port", str(free_port())], env)
@@ -124,7 +130,7 @@ def test_serve_refuses_a_bad_setting_in_one_line(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_serve_refuses_several_workers_without_redis(
-    baked_set, dependency_set, tmp_path: Path
+    baked_set: BakedSet, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     result = run_command(
         baked_set(dependency_set),
@@ -136,7 +142,7 @@ def test_serve_refuses_several_workers_without_redis(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_create_admin_with_a_taken_email_is_one_line_and_exit_1(
-    baked_set, dependency_set, tmp_path: Path
+    baked_set: BakedSet, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     baked = baked_set(dependency_set)
     env = {**sqlite_env(tmp_path), "ADMIN_PASSWORD": "admin password 123"}
@@ -182,7 +188,7 @@ NEEDS_PROC = pytest.mark.skipif(
 @NEEDS_PROC
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_sigterm_finishes_the_requests_in_flight_serves_no_new_one_and_exits_0(
-    launch: Launch, dependency_set
+    launch: Launch, dependency_set: DependencySet
 ) -> None:
     live = launch(dependency_set, "sigterm")
     port = int(live.url.rsplit(":", 1)[1])
@@ -228,7 +234,7 @@ def test_sigterm_finishes_the_requests_in_flight_serves_no_new_one_and_exits_0(
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_readiness_is_503_when_the_database_is_unreachable(
-    launch: Launch, dependency_set, tmp_path: Path
+    launch: Launch, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     missing = tmp_path / "no-such-directory" / "contract.db"
     live = launch(dependency_set, "no-database", database=f"sqlite:///{missing}", migrate=False)
@@ -244,12 +250,12 @@ def test_readiness_is_503_when_the_database_is_unreachable(
         assert live.stop() == 0, live.output()
 
 
-def wait_for_log_entry(server: LiveServer, request_id: str) -> dict:
+def wait_for_log_entry(server: LiveServer, request_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for line in server.log_lines():
             if request_id in line:
-                entry = json.loads(line)
+                entry: dict[str, Any] = json.loads(line)
                 if entry.get("request_id") == request_id and "status" in entry:
                     return entry
         time.sleep(0.1)
@@ -287,7 +293,7 @@ def test_request_log_is_json_and_never_holds_a_secret(api: Api, server: LiveServ
 @NEEDS_SERVICES
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_with_redis_down_readiness_is_503_reads_succeed_and_writes_are_refused(
-    launch: Launch, dependency_set, tmp_path: Path
+    launch: Launch, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     redis = RedisServer(tmp_path / "redis")
     redis.start()
@@ -321,7 +327,7 @@ def test_with_redis_down_readiness_is_503_reads_succeed_and_writes_are_refused(
 @NEEDS_PROC
 @pytest.mark.parametrize("dependency_set", SERVICE_PARAMS)
 def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
-    launch: Launch, dependency_set
+    launch: Launch, dependency_set: DependencySet
 ) -> None:
     live = launch(dependency_set, "spread", workers=2)
     try:
@@ -460,7 +466,7 @@ def tls_version(port: int, maximum: ssl.TLSVersion | None = None) -> str | None:
 
 @pytest.mark.parametrize("dependency_set", SQLITE_PARAMS)
 def test_serve_with_a_certificate_speaks_tls_1_3_only(
-    launch: Launch, dependency_set, tmp_path: Path
+    launch: Launch, dependency_set: DependencySet, tmp_path: Path
 ) -> None:
     live = launch(dependency_set, "tls", tls=self_signed_certificate(tmp_path))
     port = int(live.url.rsplit(":", 1)[1])

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from harness.servers import LiveServer
 from tests.contract.conftest import Launch, server_params, stop_cleanly
 from tests.contract.helpers import assert_error, assert_status, new_client
-from tests.contract.servers import GENEROUS_LIMITS, LiveServer, frameworks, sqlite_set
+from tests.contract.servers import GENEROUS_LIMITS, frameworks, sqlite_set
 from tests.contract.test_operations import wait_for_log_entry
 from tests.contract.test_rate_limits import limits, with_room_in_the_window
 

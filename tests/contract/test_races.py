@@ -16,6 +16,7 @@ import httpx
 import psycopg
 import pytest
 
+from harness.servers import LiveServer
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS
 from tests.contract.helpers import (
     LOGIN,
@@ -31,7 +32,6 @@ from tests.contract.helpers import (
     unique_email,
 )
 from tests.contract.races import Send, assert_statuses, race, statuses
-from tests.contract.servers import LiveServer
 from tests.contract.test_rate_limits import limits
 
 pytestmark = [

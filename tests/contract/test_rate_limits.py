@@ -7,11 +7,12 @@ With Redis and several workers, exact counts also prove the counters are shared.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
+from harness.servers import JWT_SECRET, LiveServer
 from tests.contract.conftest import Launch, every_backend_set, server_params, stop_cleanly
 from tests.contract.helpers import (
     ME,
@@ -26,7 +27,6 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET, LiveServer
 
 pytestmark = pytest.mark.contract
 
@@ -49,7 +49,7 @@ def limits(response: httpx.Response) -> tuple[int, int, int]:
     return limit, remaining, reset
 
 
-def with_room_in_the_window(send) -> httpx.Response:
+def with_room_in_the_window(send: Callable[[], httpx.Response]) -> httpx.Response:
     """Send once; if the window is about to end, wait it out and send again."""
     response = send()
     reset = limits(response)[2] if "RateLimit-Reset" in response.headers else WINDOW_SECONDS

@@ -26,7 +26,10 @@ from threading import Lock
 import httpx
 import pytest
 
-from tests.baking import bake, drop_postgres_database, release_redis_database
+from harness.baking import bake
+from harness.databases import drop_postgres_database, release_redis_database
+from harness.matrix import DependencySet
+from harness.servers import LiveServer
 from tests.contract.conftest import NEEDS_SERVICES, SERVICE_PARAMS, Launch, stop_cleanly
 from tests.contract.faults import RoundRobinProxy, SteadyLoad, poll
 from tests.contract.helpers import (
@@ -39,7 +42,7 @@ from tests.contract.helpers import (
     new_client,
     unique_email,
 )
-from tests.contract.servers import GENEROUS_LIMITS, LiveServer
+from tests.contract.servers import GENEROUS_LIMITS
 from tests.kubernetes import (
     BASE,
     SECRET_EXAMPLE,
@@ -51,7 +54,6 @@ from tests.kubernetes import (
     pause_seconds,
     read_yaml,
 )
-from tests.matrix import DependencySet
 
 pytestmark = [pytest.mark.contract, NEEDS_SERVICES]
 

@@ -1,11 +1,13 @@
 """POST /api/v1/users: sign-up, its validation (400, never 422) and who may set a role."""
 
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from harness.servers import JWT_SECRET
 from tests.contract.helpers import (
     EMAIL_TAKEN,
     PASSWORD,
@@ -19,7 +21,6 @@ from tests.contract.helpers import (
     secrets_in,
     unique_email,
 )
-from tests.contract.servers import JWT_SECRET
 
 pytestmark = pytest.mark.contract
 
@@ -83,7 +84,7 @@ def test_email_taken_in_any_case_is_409(api: Api) -> None:
         ({"nickname": "ann"}, "nickname"),
     ],
 )
-def test_invalid_field_is_400_naming_it(api: Api, changes: dict, field: str) -> None:
+def test_invalid_field_is_400_naming_it(api: Api, changes: dict[str, Any], field: str) -> None:
     body = {"email": unique_email(), "name": "Valid Name", "password": PASSWORD, **changes}
     response = post_raw(api.client, json.dumps(body).encode())
     assert_error(response, 400, "validation_error", {field})

@@ -1,5 +1,7 @@
 """One user: /me, GET, PUT, PATCH, DELETE, and who may touch whom."""
 
+from typing import Any
+
 import pytest
 
 from tests.contract.conftest import EVERY_BACKEND
@@ -111,7 +113,7 @@ def test_patch_empty_object_is_400(api: Api) -> None:
         ({"colour": "red"}, "colour"),
     ],
 )
-def test_patch_invalid_field_is_400_naming_it(api: Api, body: dict, field: str) -> None:
+def test_patch_invalid_field_is_400_naming_it(api: Api, body: dict[str, Any], field: str) -> None:
     account = api.account()
     response = api.client.patch(api.user_path(account.id), json=body, headers=account.auth)
     assert_error(response, 400, "validation_error", {field})

@@ -34,12 +34,17 @@ def holder_is_alive(owner: str) -> bool:
     return True
 
 
+def holder_of(claims: redis.Redis, key: str) -> str:
+    held = claims.get(key)
+    return held.decode() if isinstance(held, bytes) else ""
+
+
 def claim(base: str, numbers: list[int], owner: str) -> int | None:
     claims = redis.Redis.from_url(f"{base}/0")
     for number in numbers:
         key = CLAIM_KEY.format(number)
         if not claims.set(key, owner, nx=True):
-            holder = (claims.get(key) or b"").decode()
+            holder = holder_of(claims, key)
             if holder and holder_is_alive(holder):
                 continue
             claims.set(key, owner)
@@ -52,7 +57,7 @@ def release(url: str, owner: str) -> None:
     base, _, number = url.rpartition("/")
     claims = redis.Redis.from_url(f"{base}/0")
     key = CLAIM_KEY.format(number)
-    if (claims.get(key) or b"").decode() == owner:
+    if holder_of(claims, key) == owner:
         claims.delete(key)
 
 

@@ -5,7 +5,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 HOOKS = TEMPLATE / "hooks"
@@ -29,18 +29,21 @@ def _hook_constant(hook: str, name: str) -> object:
 
 
 def unsupported() -> list[tuple[dict[str, str], str]]:
-    return [
-        (dict(combo), why) for combo, why in _hook_constant("pre_gen_project.py", "UNSUPPORTED")
-    ]
+    combinations = cast(
+        tuple[tuple[dict[str, str], str], ...], _hook_constant("pre_gen_project.py", "UNSUPPORTED")
+    )
+    return [(dict(combo), why) for combo, why in combinations]
 
 
 def manifest() -> dict[str, dict[str, list[str]]]:
-    return _hook_constant("post_gen_project.py", "MANIFEST")  # type: ignore[return-value]
+    return cast(dict[str, dict[str, list[str]]], _hook_constant("post_gen_project.py", "MANIFEST"))
 
 
 def locked_name() -> str:
     """The name each dependency set's lock gives the project, until a bake gives it the slug."""
-    return _hook_constant("post_gen_project.py", "LOCKED_NAME")  # type: ignore[return-value]
+    name = _hook_constant("post_gen_project.py", "LOCKED_NAME")
+    assert isinstance(name, str), name
+    return name
 
 
 def answer(answers: dict[str, str], option: str) -> str:
